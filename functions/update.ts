@@ -1,0 +1,25 @@
+import { parse, secretName, updateInput } from '../lib/domain/schema.js';
+import { ValidationError } from '../lib/domain/errors.js';
+import { secretFunction } from '../lib/http/handler.js';
+import { secretResponse } from '../lib/http/responses.js';
+import { secretServiceFor } from '../lib/runtime/services.js';
+
+export const handler = secretFunction(async ({ profileId, input, headers }, keys) => {
+  const { name, ifMatch, ...changes } = input;
+  const expectedRevision = parseIfMatch(headers['if-match'] ?? ifMatch);
+  const secret = await secretServiceFor(keys).update(
+    profileId,
+    parse(secretName, name),
+    parse(updateInput, changes),
+    expectedRevision,
+  );
+  return secretResponse(secret);
+});
+
+/** `If-Match: "3"` (HTTP) or `ifMatch: 3` (direct) names the revision the caller last saw. */
+function parseIfMatch(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(String(raw).trim());
+  if (!match) throw new ValidationError([{ path: 'If-Match', message: 'must be a quoted revision such as "3"' }]);
+  return Number(match[1]);
+}

@@ -1,0 +1,137 @@
+// The one error hierarchy of the store. Each error's `name` is its contract code, so a
+// direct invocation's Lambda `errorType` is the code and Step Functions can catch it by name.
+// Messages are written for callers: they never carry a value, a key or a token.
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export type ErrorCode =
+  | 'ValidationError'
+  | 'Unauthorized'
+  | 'SecretNotFound'
+  | 'SecretAlreadyExists'
+  | 'SecretExpired'
+  | 'PreconditionFailed'
+  | 'PayloadTooLarge'
+  | 'UnsupportedMediaType'
+  | 'DecryptionFailed'
+  | 'ServiceUnavailable'
+  | 'InternalError';
+
+// Codes are spelled out (not taken from constructor.name) because bundles are minified.
+export abstract class SecretStoreError extends Error {
+  abstract readonly status: number;
+  abstract readonly title: string;
+  /** Extra HTTP response headers this error implies (e.g. Retry-After). */
+  readonly headers: Record<string, string> = {};
+
+  constructor(detail: string, options?: ErrorOptions) {
+    super(detail, options);
+  }
+
+  /** The contract's error code; also the error's `name`. */
+  abstract override readonly name: ErrorCode;
+}
+
+export class ValidationError extends SecretStoreError {
+  override readonly name = 'ValidationError';
+  readonly status = 400;
+  readonly title = 'Invalid request';
+  constructor(
+    readonly errors: FieldError[],
+    detail = `Invalid ${[...new Set(errors.map((e) => e.path || 'request'))].join(', ')}.`,
+  ) {
+    super(detail);
+  }
+}
+
+export class Unauthorized extends SecretStoreError {
+  override readonly name = 'Unauthorized';
+  readonly status = 401;
+  readonly title = 'Unauthorized';
+}
+
+export class SecretNotFound extends SecretStoreError {
+  override readonly name = 'SecretNotFound';
+  readonly status = 404;
+  readonly title = 'Secret not found';
+  constructor(reference: string) {
+    super(`No secret named '${reference}'.`);
+  }
+}
+
+export class SecretAlreadyExists extends SecretStoreError {
+  override readonly name = 'SecretAlreadyExists';
+  readonly status = 409;
+  readonly title = 'Secret already exists';
+  constructor(name: string) {
+    super(`A secret named '${name}' already exists.`);
+  }
+}
+
+export class SecretExpired extends SecretStoreError {
+  override readonly name = 'SecretExpired';
+  readonly status = 410;
+  readonly title = 'Secret expired';
+  constructor(name: string) {
+    super(`The secret '${name}' has expired.`);
+  }
+}
+
+export class PreconditionFailed extends SecretStoreError {
+  override readonly name = 'PreconditionFailed';
+  readonly status = 412;
+  readonly title = 'Precondition failed';
+  constructor(name: string) {
+    super(`The secret '${name}' has changed since the revision named in If-Match.`);
+  }
+}
+
+export class PayloadTooLarge extends SecretStoreError {
+  override readonly name = 'PayloadTooLarge';
+  readonly status = 413;
+  readonly title = 'Payload too large';
+}
+
+export class UnsupportedMediaType extends SecretStoreError {
+  override readonly name = 'UnsupportedMediaType';
+  readonly status = 415;
+  readonly title = 'Unsupported media type';
+  constructor() {
+    super('Request bodies must be application/json.');
+  }
+}
+
+export class DecryptionFailed extends SecretStoreError {
+  override readonly name = 'DecryptionFailed';
+  readonly status = 500;
+  readonly title = 'Decryption failed';
+  constructor(name: string) {
+    super(`The stored value of '${name}' cannot be decrypted.`);
+  }
+}
+
+export class ServiceUnavailable extends SecretStoreError {
+  override readonly name = 'ServiceUnavailable';
+  readonly status = 503;
+  readonly title = 'Service unavailable';
+  constructor(retryAfterSeconds = 1, options?: ErrorOptions) {
+    super('The database is busy. Retry later.', options);
+    this.headers['Retry-After'] = String(retryAfterSeconds);
+  }
+}
+
+export class InternalError extends SecretStoreError {
+  override readonly name = 'InternalError';
+  readonly status = 500;
+  readonly title = 'Internal error';
+  constructor(options?: ErrorOptions) {
+    super('The request could not be completed.', options);
+  }
+}
+
+export function isSecretStoreError(error: unknown): error is SecretStoreError {
+  return error instanceof SecretStoreError;
+}

@@ -1,0 +1,33 @@
+// Audit events go to EventBridge when EVENT_BUS_NAME is set, otherwise to the log.
+// A failed publish is logged and never fails or undoes the caller's operation.
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { auditDetail, type AuditEvents } from '../secrets/events.js';
+import { config, logger } from './clients.js';
+
+const SOURCE = 'secret-store';
+
+function eventBridgeEvents(busName: string): AuditEvents {
+  const client = new EventBridgeClient({});
+  return {
+    async publish(type, item) {
+      try {
+        const result = await client.send(
+          new PutEventsCommand({
+            Entries: [{ EventBusName: busName, Source: SOURCE, DetailType: type, Detail: JSON.stringify(auditDetail(item)) }],
+          }),
+        );
+        if (result.FailedEntryCount) logger.warn('audit event not published', { type, code: result.Entries?.[0]?.ErrorCode });
+      } catch (error) {
+        logger.warn('audit event not published', { type, error: (error as Error).name });
+      }
+    },
+  };
+}
+
+const logEvents: AuditEvents = {
+  async publish(type, item) {
+    logger.info('audit event', { event: type, ...auditDetail(item) });
+  },
+};
+
+export const auditEvents: AuditEvents = config.EVENT_BUS_NAME ? eventBridgeEvents(config.EVENT_BUS_NAME) : logEvents;

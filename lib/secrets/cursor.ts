@@ -1,0 +1,37 @@
+// List cursors: opaque to callers, bound by a MAC to the profile and the query that made
+// them, so a tampered cursor or one replayed by another profile is refused (400).
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ValidationError } from '../domain/errors.js';
+
+const MAC_BYTES = 16;
+
+export interface CursorScope {
+  profileId: string;
+  /** Filters of the list call; a cursor only continues the same query. */
+  query: string;
+}
+
+export function encodeCursor(key: Buffer, scope: CursorScope, after: string): string {
+  const payload = Buffer.from(after, 'utf8').toString('base64url');
+  return `${payload}.${sign(key, scope, payload).toString('base64url')}`;
+}
+
+/** The name the cursor continues after; ValidationError unless this scope issued it. */
+export function decodeCursor(key: Buffer, scope: CursorScope, cursor: string): string {
+  const [payload, mac, extra] = cursor.split('.');
+  if (payload && mac && extra === undefined) {
+    const presented = Buffer.from(mac, 'base64url');
+    const expected = sign(key, scope, payload);
+    if (presented.length === expected.length && timingSafeEqual(presented, expected)) {
+      return Buffer.from(payload, 'base64url').toString('utf8');
+    }
+  }
+  throw new ValidationError([{ path: 'cursor', message: 'is not a cursor this list issued' }]);
+}
+
+function sign(key: Buffer, scope: CursorScope, payload: string): Buffer {
+  return createHmac('sha256', key)
+    .update(JSON.stringify([scope.profileId, scope.query, payload]))
+    .digest()
+    .subarray(0, MAC_BYTES);
+}

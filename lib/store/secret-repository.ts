@@ -1,0 +1,388 @@
+// DynamoDB access for secrets. Every single-secret operation is one request whose
+// condition expression carries the invariant; lists and sweeps are Query, never Scan.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  PreconditionFailed,
+  SecretAlreadyExists,
+  SecretExpired,
+  SecretNotFound,
+  ServiceUnavailable,
+  isSecretStoreError,
+} from '../domain/errors.js';
+import {
+  BY_ID_INDEX,
+  EXPIRY_INDEX,
+  expiryShard,
+  idIndexKey,
+  nameFromSortKey,
+  profilePartition,
+  secretKey,
+  secretSortPrefix,
+  TTL_ATTRIBUTE,
+  type PrimaryKey,
+} from './keys.js';
+
+/** Which secret: names are unique per profile. */
+export interface SecretRef {
+  profileId: string;
+  name: string;
+}
+import type { SecretItem } from './secret-item.js';
+
+export type ExpiredFilter = 'exclude' | 'include' | 'only';
+
+export interface ListQuery {
+  prefix?: string;
+  tag?: string;
+  expired: ExpiredFilter;
+  limit: number;
+  /** Name of the last secret of the previous page. */
+  after?: string;
+}
+
+export interface ListPage {
+  items: SecretItem[];
+  /** True when at least one more matching secret follows the last item. */
+  more: boolean;
+}
+
+/** Fields a PATCH may set; `expiresAt: null` clears the expiry. */
+export interface SecretChanges {
+  token?: string;
+  binding?: string;
+  description?: string;
+  version?: string;
+  annotations?: Record<string, string>;
+  tags?: string[];
+  expiresAt?: string | null;
+}
+
+// Reads a secret is "live" (may be read or changed) when it has not reached its expiry.
+const EXISTS = 'attribute_exists(pk)';
+const NOT_EXPIRED = '(attribute_not_exists(expiresAt) OR expiresAt > :now)';
+const PUBLIC_ATTRIBUTES = [
+  'id', 'name', 'description', 'version', 'annotations', 'tags', 'createdAt', 'updatedAt',
+  'lastAccessed', 'expiresAt', 'revision', 'sweptAt', 'sk',
+];
+
+/** A condition that only means "someone else got there first". */
+class NotDue extends Error {}
+
+interface CommandResult {
+  Attributes?: SecretItem;
+  Items?: Record<string, unknown>[];
+  LastEvaluatedKey?: Record<string, unknown>;
+}
+
+export class SecretRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Inserts a new secret; SecretAlreadyExists when the profile already has the name. */
+  async create(item: SecretItem): Promise<void> {
+    await this.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+      () => new SecretAlreadyExists(item.name),
+    );
+  }
+
+  /** Records an access and returns the item, in one request; 404 if absent, 410 if expired. */
+  async recordAccess(ref: SecretRef, now: string): Promise<SecretItem> {
+    const result = await this.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: secretKey(ref.profileId, ref.name),
+        UpdateExpression: 'SET lastAccessed = :now',
+        ConditionExpression: `${EXISTS} AND ${NOT_EXPIRED}`,
+        ExpressionAttributeValues: { ':now': now },
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+      (existing) => (existing ? new SecretExpired(ref.name) : new SecretNotFound(ref.name)),
+    );
+    return result.Attributes!;
+  }
+
+  /** The name of a profile's secret with this id, through the id index. */
+  async nameOfId(profileId: string, id: string): Promise<string> {
+    const result = await this.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: BY_ID_INDEX,
+        KeyConditionExpression: 'idKey = :idKey',
+        ExpressionAttributeValues: { ':idKey': idIndexKey(id) },
+        Limit: 1,
+      }),
+    );
+    const found = result.Items?.[0] as PrimaryKey | undefined;
+    // Another profile's id answers exactly like an unknown id.
+    if (!found || found.pk !== profilePartition(profileId)) throw new SecretNotFound(id);
+    return nameFromSortKey(found.sk);
+  }
+
+  /** One page of a profile's secrets in name order. */
+  async list(profileId: string, query: ListQuery, now: string): Promise<ListPage> {
+    const filters: string[] = [];
+    const values: Record<string, unknown> = {
+      ':pk': profilePartition(profileId),
+      ':prefix': secretSortPrefix(query.prefix),
+    };
+    if (query.expired !== 'include') {
+      filters.push(query.expired === 'exclude' ? NOT_EXPIRED : 'expiresAt <= :now');
+      values[':now'] = now;
+    }
+    if (query.tag !== undefined) {
+      filters.push('contains(tags, :tag)');
+      values[':tag'] = query.tag;
+    }
+    const names = Object.fromEntries(PUBLIC_ATTRIBUTES.map((a) => [`#${a}`, a]));
+
+    const items: SecretItem[] = [];
+    let startKey: Record<string, unknown> | undefined =
+      query.after === undefined ? undefined : { ...secretKey(profileId, query.after) };
+    // One more than a page tells whether another page exists without an extra request.
+    do {
+      const result = await this.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ...(filters.length > 0 && { FilterExpression: filters.join(' AND ') }),
+          ProjectionExpression: Object.keys(names).join(', '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ExclusiveStartKey: startKey,
+          Limit: query.limit + 1 - items.length,
+        }),
+      );
+      items.push(...((result.Items ?? []) as unknown as SecretItem[]));
+      startKey = result.LastEvaluatedKey;
+    } while (items.length <= query.limit && startKey !== undefined);
+
+    return { items: items.slice(0, query.limit), more: items.length > query.limit };
+  }
+
+  /** Sets the expiry of a live secret and bumps its revision. */
+  async expire(ref: SecretRef, at: string, now: string): Promise<SecretItem> {
+    const result = await this.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: secretKey(ref.profileId, ref.name),
+        UpdateExpression:
+          'SET expiresAt = :at, updatedAt = :now, revision = revision + :one, expiryShard = :shard, expiryDue = :due',
+        ConditionExpression: `${EXISTS} AND ${NOT_EXPIRED}`,
+        ExpressionAttributeValues: {
+          ':at': at,
+          ':now': now,
+          ':one': 1,
+          ':shard': expiryShard(ref.profileId, ref.name),
+          ':due': at,
+        },
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+      (existing) => (existing ? new SecretExpired(ref.name) : new SecretNotFound(ref.name)),
+    );
+    return result.Attributes!;
+  }
+
+  /**
+   * Applies only the named changes, in one conditional request, so concurrent updates of
+   * different fields all take effect. With `expectedRevision` it is a check-and-set.
+   */
+  async update(ref: SecretRef, changes: SecretChanges, now: string, expectedRevision?: number): Promise<SecretItem> {
+    const set = ['updatedAt = :now', 'revision = revision + :one'];
+    const remove: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':now': now, ':one': 1 };
+    for (const [field, value] of Object.entries(changes)) {
+      if (value === undefined || field === 'expiresAt') continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      set.push(`#${field} = :${field}`);
+    }
+    if (changes.expiresAt === null) {
+      remove.push('expiresAt', 'expiryShard', 'expiryDue');
+    } else if (changes.expiresAt !== undefined) {
+      set.push('expiresAt = :expiresAt', 'expiryShard = :shard', 'expiryDue = :expiresAt');
+      values[':expiresAt'] = changes.expiresAt;
+      values[':shard'] = expiryShard(ref.profileId, ref.name);
+    }
+    let condition = `${EXISTS} AND ${NOT_EXPIRED}`;
+    if (expectedRevision !== undefined) {
+      condition += ' AND revision = :expected';
+      values[':expected'] = expectedRevision;
+    }
+    const result = await this.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: secretKey(ref.profileId, ref.name),
+        UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        ConditionExpression: condition,
+        ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+      (existing) => {
+        if (!existing) return new SecretNotFound(ref.name);
+        const old = existing as unknown as SecretItem;
+        if (old.expiresAt !== undefined && old.expiresAt <= now) return new SecretExpired(ref.name);
+        return new PreconditionFailed(ref.name);
+      },
+    );
+    return result.Attributes!;
+  }
+
+  /** Deletes a secret (live, expired or swept); SecretNotFound when absent. */
+  async delete(ref: SecretRef): Promise<SecretItem> {
+    const result = await this.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: secretKey(ref.profileId, ref.name),
+        ConditionExpression: EXISTS,
+        ReturnValues: 'ALL_OLD',
+      }),
+      () => new SecretNotFound(ref.name),
+    );
+    return result.Attributes!;
+  }
+
+  /** One page of the expiry index in a shard: keys of secrets due at or before `now`. */
+  async dueInShard(shard: string, now: string, limit: number, startKey?: Record<string, unknown>) {
+    const result = await this.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: EXPIRY_INDEX,
+        KeyConditionExpression: 'expiryShard = :shard AND expiryDue <= :now',
+        ExpressionAttributeValues: { ':shard': shard, ':now': now },
+        ExclusiveStartKey: startKey,
+        Limit: limit,
+      }),
+    );
+    return {
+      keys: (result.Items ?? []).map((item) => ({ pk: item.pk as string, sk: item.sk as string })),
+      nextKey: result.LastEvaluatedKey,
+    };
+  }
+
+  /**
+   * Destroys the ciphertext of a due secret and leaves a tombstone that DynamoDB's TTL
+   * removes at `purgeAt`. Null when the secret is no longer due (already swept by a
+   * concurrent run, deleted, or given a later expiry): nothing is done twice.
+   */
+  async sweep(key: PrimaryKey, now: string, purgeAt: number): Promise<SecretItem | null> {
+    try {
+      const result = await this.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET sweptAt = :now, #ttl = :purgeAt REMOVE #token, binding, expiryShard, expiryDue',
+          ConditionExpression: 'attribute_exists(expiryShard) AND expiresAt <= :now',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#token': 'token' },
+          ExpressionAttributeValues: { ':now': now, ':purgeAt': purgeAt },
+          ReturnValues: 'ALL_NEW',
+        }),
+        () => new NotDue(),
+      );
+      return result.Attributes!;
+    } catch (error) {
+      if (error instanceof NotDue) return null;
+      throw error;
+    }
+  }
+
+  /** One page of all secrets that still hold a token: rotation's worklist. */
+  async withTokens(limit: number, startKey?: Record<string, unknown>) {
+    const result = await this.send(
+      new ScanCommand({
+        TableName: this.tableName,
+        FilterExpression: 'attribute_exists(#token)',
+        ProjectionExpression: 'pk, sk, id, profileId, #name, revision, #token, binding',
+        ExpressionAttributeNames: { '#token': 'token', '#name': 'name' },
+        ExclusiveStartKey: startKey,
+        Limit: limit,
+      }),
+    );
+    return { items: (result.Items ?? []) as unknown as SecretItem[], nextKey: result.LastEvaluatedKey };
+  }
+
+  /** Replaces a token, only if it is still the one that was read (rotation never races an update). */
+  async replaceToken(item: SecretItem, token: string, binding: string): Promise<boolean> {
+    try {
+      await this.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: 'SET #token = :token, binding = :binding',
+          ConditionExpression: '#token = :old',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':token': token, ':binding': binding, ':old': item.token },
+        }),
+        () => new NotDue(),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof NotDue) return false;
+      throw error;
+    }
+  }
+
+  /** Sends a command; a failed condition becomes `onConditionFailed(existing item)`. */
+  private async send(
+    command: PutCommand | UpdateCommand | QueryCommand | DeleteCommand | ScanCommand,
+    onConditionFailed?: (existing: Record<string, unknown> | undefined) => Error,
+  ): Promise<CommandResult> {
+    try {
+      return (await this.db.send(command as never)) as CommandResult;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException && onConditionFailed) {
+        throw onConditionFailed(error.Item);
+      }
+      throw translateDatabaseError(error);
+    }
+  }
+}
+
+/** The sparse expiry-index entry of a secret that expires: its shard and due time. */
+export function expiryIndexEntry(ref: SecretRef, expiresAt: string): Pick<SecretItem, 'expiryShard' | 'expiryDue'> {
+  return { expiryShard: expiryShard(ref.profileId, ref.name), expiryDue: expiresAt };
+}
+
+const RETRYABLE_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TransactionConflictException',
+]);
+
+/** Throttling, 5xx and network failures (after the SDK's own retries) become 503. */
+export function translateDatabaseError(error: unknown): Error {
+  if (isSecretStoreError(error)) return error;
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; code?: string };
+  const status = e?.$metadata?.httpStatusCode;
+  if (
+    RETRYABLE_NAMES.has(e?.name ?? '') ||
+    (status !== undefined && status >= 500) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(e?.code ?? '') ||
+    e?.name === 'TimeoutError'
+  ) {
+    return new ServiceUnavailable(1, { cause: error });
+  }
+  return error as Error;
+}
