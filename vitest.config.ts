@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Integration suites start their own dynalite/serverless-offline; keep them from starving 2 cores.
     maxWorkers: 2,
-    testTimeout: 20_000,
+    testTimeout: 90_000,
     hookTimeout: 120_000,
     reporters: ['default', './test/support/count-reporter.ts'],
   },

@@ -12,6 +12,8 @@ const schema = z.object({
   FERNET_KEYS_PARAMETER: z.string().min(1).optional(),
   RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   EVENT_BUS_NAME: z.string().min(1).optional(),
+  /** Set by serverless-offline: audit events go to the log instead of EventBridge. */
+  IS_OFFLINE: z.string().optional(),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
 });
 

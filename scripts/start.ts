@@ -11,7 +11,7 @@ import { developmentKey } from './local/dev-key.js';
 import { ensureTable, startDynalite } from './local/dynalite.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dataDir = join(root, '.local');
+const dataDir = process.env.LOCAL_DATA_DIR ?? join(root, '.local');
 const DYNAMO_PORT = Number(process.env.DYNAMO_PORT ?? 8000);
 const TABLE_NAME = 'secret-store-dev-secrets';
 
@@ -34,6 +34,8 @@ const offline = spawn(
     env: {
       ...process.env,
       FERNET_KEYS: process.env.FERNET_KEYS ?? key,
+      // Repeat starts compile the framework's modules once, not every time.
+      NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(root, 'node_modules', '.cache', 'node-compile'),
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',

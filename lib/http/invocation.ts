@@ -68,7 +68,7 @@ export function invocationAdapter(options: InvocationOptions): MiddlewareObj {
       Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']),
     );
     let body: unknown = {};
-    if (event.body !== undefined && event.body !== '') {
+    if (typeof event.body === 'string' && event.body !== '') {
       const size = event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body);
       if (size > options.maxBodyBytes) {
         throw new PayloadTooLarge(`Request bodies are limited to ${options.maxBodyBytes} bytes.`);

@@ -1,4 +1,5 @@
-// Audit events go to EventBridge when EVENT_BUS_NAME is set, otherwise to the log.
+// Audit events go to EventBridge when EVENT_BUS_NAME is set (and not under serverless-offline),
+// otherwise to the log as structured lines.
 // A failed publish is logged and never fails or undoes the caller's operation.
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { auditDetail, type AuditEvents } from '../secrets/events.js';
@@ -7,7 +8,8 @@ import { config, logger } from './clients.js';
 const SOURCE = 'secret-store';
 
 function eventBridgeEvents(busName: string): AuditEvents {
-  const client = new EventBridgeClient({});
+  // Audit must not hold up the caller: few retries, short timeouts.
+  const client = new EventBridgeClient({ maxAttempts: 2, requestHandler: { requestTimeout: 1_000, connectionTimeout: 500 } });
   return {
     async publish(type, item) {
       try {
@@ -30,4 +32,5 @@ const logEvents: AuditEvents = {
   },
 };
 
-export const auditEvents: AuditEvents = config.EVENT_BUS_NAME ? eventBridgeEvents(config.EVENT_BUS_NAME) : logEvents;
+export const auditEvents: AuditEvents =
+  config.EVENT_BUS_NAME && config.IS_OFFLINE !== 'true' ? eventBridgeEvents(config.EVENT_BUS_NAME) : logEvents;

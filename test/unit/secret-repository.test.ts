@@ -1,0 +1,166 @@
+// The exact DynamoDB requests each operation sends: one request per single-secret
+// operation, every invariant a condition expression, Query (never Scan) for lists.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SecretRepository } from '../../lib/store/secret-repository.js';
+import { secretKey } from '../../lib/store/keys.js';
+import type { SecretItem } from '../../lib/store/secret-item.js';
+
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+const dynamo = mockClient(client);
+const repository = new SecretRepository(client, 'secrets');
+const NOW = '2026-11-27T10:00:00.000Z';
+const ref = { profileId: 'alice', name: 'apiKey' };
+
+afterEach(() => dynamo.reset());
+
+const conditionFailed = (item?: Record<string, unknown>) =>
+  Object.assign(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }), { Item: item });
+
+const item = (overrides: Partial<SecretItem> = {}): SecretItem => ({
+  ...secretKey('alice', 'apiKey'),
+  id: '01JD8Z7Q2M5K3V9X4T6B8N0C1R',
+  idKey: 'ID#01JD8Z7Q2M5K3V9X4T6B8N0C1R',
+  profileId: 'alice',
+  name: 'apiKey',
+  description: '',
+  version: '1.0.0',
+  annotations: {},
+  tags: [],
+  createdAt: NOW,
+  updatedAt: NOW,
+  lastAccessed: null,
+  revision: 1,
+  token: 'gAAAA',
+  binding: 'b',
+  ...overrides,
+});
+
+describe('create', () => {
+  it('is one PutItem conditioned on the name being new', async () => {
+    dynamo.on(PutCommand).resolves({});
+    await repository.create(item());
+    const calls = dynamo.calls();
+    expect(calls).toHaveLength(1);
+    expect(dynamo.commandCalls(PutCommand)[0]!.args[0].input).toMatchObject({
+      TableName: 'secrets',
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: { pk: 'PROFILE#alice', sk: 'SECRET#apiKey' },
+    });
+  });
+
+  it('turns a failed condition into SecretAlreadyExists', async () => {
+    dynamo.on(PutCommand).rejects(conditionFailed());
+    await expect(repository.create(item())).rejects.toMatchObject({ name: 'SecretAlreadyExists', status: 409 });
+  });
+});
+
+describe('recordAccess (get)', () => {
+  it('is one UpdateItem that records the access only for a live secret', async () => {
+    dynamo.on(UpdateCommand).resolves({ Attributes: item({ lastAccessed: NOW }) });
+    const result = await repository.recordAccess(ref, NOW);
+    expect(result.lastAccessed).toBe(NOW);
+    expect(dynamo.calls()).toHaveLength(1);
+    expect(dynamo.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
+      TableName: 'secrets',
+      Key: { pk: 'PROFILE#alice', sk: 'SECRET#apiKey' },
+      UpdateExpression: 'SET lastAccessed = :now',
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
+      ExpressionAttributeValues: { ':now': NOW },
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  });
+
+  it('tells 404 from 410 by the item returned with the failed condition', async () => {
+    dynamo.on(UpdateCommand).rejectsOnce(conditionFailed()).rejectsOnce(conditionFailed({ pk: { S: 'x' } }));
+    await expect(repository.recordAccess(ref, NOW)).rejects.toMatchObject({ name: 'SecretNotFound' });
+    await expect(repository.recordAccess(ref, NOW)).rejects.toMatchObject({ name: 'SecretExpired' });
+  });
+});
+
+describe('list', () => {
+  it('is one Query per page, one item over the limit, never values', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [item(), item({ name: 'b' }), item({ name: 'c' })] });
+    const page = await repository.list('alice', { prefix: 'a', tag: 'prod', expired: 'exclude', limit: 2 }, NOW);
+    expect(page.items).toHaveLength(2);
+    expect(page.more).toBe(true);
+    expect(dynamo.calls()).toHaveLength(1);
+    const input = dynamo.commandCalls(QueryCommand)[0]!.args[0].input;
+    expect(input).toMatchObject({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: '(attribute_not_exists(expiresAt) OR expiresAt > :now) AND contains(tags, :tag)',
+      ExpressionAttributeValues: { ':pk': 'PROFILE#alice', ':prefix': 'SECRET#a', ':now': NOW, ':tag': 'prod' },
+      Limit: 3,
+    });
+    expect(input.ProjectionExpression).not.toMatch(/token|binding/);
+  });
+
+  it('keeps querying past filtered-out items until the page is full or the partition ends', async () => {
+    dynamo
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [], LastEvaluatedKey: { pk: 'PROFILE#alice', sk: 'SECRET#x' } })
+      .resolvesOnce({ Items: [item()] });
+    const page = await repository.list('alice', { expired: 'only', limit: 5 }, NOW);
+    expect(page).toMatchObject({ more: false });
+    expect(page.items).toHaveLength(1);
+    expect(dynamo.commandCalls(QueryCommand)[1]!.args[0].input.ExclusiveStartKey).toEqual({ pk: 'PROFILE#alice', sk: 'SECRET#x' });
+  });
+});
+
+describe('expire', () => {
+  it('is one conditional UpdateItem that bumps the revision and enters the expiry index', async () => {
+    dynamo.on(UpdateCommand).resolves({ Attributes: item({ revision: 2 }) });
+    await repository.expire(ref, NOW, NOW);
+    expect(dynamo.calls()).toHaveLength(1);
+    const input = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(input.UpdateExpression).toContain('revision = revision + :one');
+    expect(input.UpdateExpression).toContain('expiryShard = :shard');
+    expect(input.ConditionExpression).toBe('attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)');
+    expect(input.ExpressionAttributeValues?.[':shard']).toMatch(/^EXPIRY#\d+$/);
+  });
+});
+
+describe('update', () => {
+  it('sets only the named fields, and checks the revision under If-Match', async () => {
+    dynamo.on(UpdateCommand).resolves({ Attributes: item({ revision: 4 }) });
+    await repository.update(ref, { description: 'new', expiresAt: null }, NOW, 3);
+    const input = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(input.UpdateExpression).toBe(
+      'SET updatedAt = :now, revision = revision + :one, #description = :description REMOVE expiresAt, expiryShard, expiryDue',
+    );
+    expect(input.ConditionExpression).toContain('revision = :expected');
+    expect(input.ExpressionAttributeValues?.[':expected']).toBe(3);
+  });
+
+  it('answers 412 for a stale revision of a live secret', async () => {
+    dynamo.on(UpdateCommand).rejects(conditionFailed({ revision: 5 }));
+    await expect(repository.update(ref, { description: 'x' }, NOW, 3)).rejects.toMatchObject({ name: 'PreconditionFailed' });
+  });
+});
+
+describe('delete', () => {
+  it('is one conditional DeleteItem; 404 when absent', async () => {
+    dynamo.on(DeleteCommand).rejects(conditionFailed());
+    await expect(repository.delete(ref)).rejects.toMatchObject({ name: 'SecretNotFound' });
+    expect(dynamo.commandCalls(DeleteCommand)[0]!.args[0].input.ConditionExpression).toBe('attribute_exists(pk)');
+  });
+});
+
+describe('database failures', () => {
+  it('become 503 ServiceUnavailable with Retry-After once the SDK gives up', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ProvisionedThroughputExceededException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    dynamo.on(UpdateCommand).rejects(throttled);
+    await expect(repository.recordAccess(ref, NOW)).rejects.toMatchObject({
+      name: 'ServiceUnavailable',
+      status: 503,
+      headers: { 'Retry-After': '1' },
+    });
+  });
+});
