@@ -132,34 +132,35 @@ export class SecretService {
   }
 
   /**
-   * Destroys the ciphertext of every due secret, shard by shard, until done or until the
-   * time budget runs low. Conditional writes make concurrent and repeated runs safe.
+   * Destroys the ciphertext of every due secret until done or until the time budget runs
+   * low. Each round reads one page of every expiry shard at once, so a short run still makes
+   * progress on every shard; conditional writes make concurrent and repeated runs safe.
    */
   async sweep(options: { dryRun: boolean; timeLeft: TimeLeft; reserveMs: number; retentionDays: number }): Promise<SweepReport> {
     const nowDate = this.deps.now();
     const now = nowDate.toISOString();
     const purgeAt = Math.floor(nowDate.getTime() / 1000) + options.retentionDays * 86_400;
     const report: SweepReport = { examined: 0, expired: 0, more: false };
-    for (const shard of allExpiryShards()) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
+    let pending: Array<{ shard: string; startKey?: Record<string, unknown> }> = allExpiryShards().map((shard) => ({ shard }));
+    while (pending.length > 0) {
+      if (options.timeLeft() < options.reserveMs) return { ...report, more: true };
+      const pages = await Promise.all(
+        pending.map(async ({ shard, startKey }) => ({ shard, ...(await this.deps.repository.dueInShard(shard, now, SWEEP_PAGE, startKey)) })),
+      );
+      for (const key of pages.flatMap((page) => page.keys)) {
         if (options.timeLeft() < options.reserveMs) return { ...report, more: true };
-        const page = await this.deps.repository.dueInShard(shard, now, SWEEP_PAGE, startKey);
-        for (const key of page.keys) {
-          if (options.timeLeft() < options.reserveMs) return { ...report, more: true };
-          report.examined += 1;
-          if (options.dryRun) {
-            report.expired += 1;
-            continue;
-          }
-          const swept = await this.deps.repository.sweep(key, now, purgeAt);
-          if (swept) {
-            report.expired += 1;
-            await this.deps.events.publish('secret.expired', swept);
-          }
+        report.examined += 1;
+        if (options.dryRun) {
+          report.expired += 1;
+          continue;
         }
-        startKey = page.nextKey;
-      } while (startKey !== undefined);
+        const swept = await this.deps.repository.sweep(key, now, purgeAt);
+        if (swept) {
+          report.expired += 1;
+          await this.deps.events.publish('secret.expired', swept);
+        }
+      }
+      pending = pages.filter((page) => page.nextKey !== undefined).map(({ shard, nextKey }) => ({ shard, startKey: nextKey }));
     }
     return report;
   }
