@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 
 export type PythonVerdict = { verdict: 'accept'; plaintext: string } | { verdict: 'reject'; error: string };
 
-export interface FernetVectors {
+interface FernetVectors {
   cryptography: string;
   spec: {
     generate: Array<{ secret: string; now: number; iv: string; src: string; token: string }>;
@@ -41,7 +41,7 @@ export function verdictOf(run: () => Buffer): PythonVerdict {
   }
 }
 
-export const keyBytes = (key: string) => {
+const keyBytes = (key: string) => {
   const raw = Buffer.from(key, 'base64url');
   return { signing: raw.subarray(0, 16), encryption: raw.subarray(16) };
 };
@@ -50,7 +50,7 @@ export const keyBytes = (key: string) => {
 export const urlsafeB64 = (bytes: Uint8Array): string =>
   Buffer.from(bytes).toString('base64').replaceAll('+', '-').replaceAll('/', '_');
 
-export const signedToken = (key: string, body: Uint8Array): string =>
+const signedToken = (key: string, body: Uint8Array): string =>
   urlsafeB64(Buffer.concat([body, createHmac('sha256', keyBytes(key).signing).update(body).digest()]));
 
 export function timestampBytes(seconds: number | bigint): Buffer {
