@@ -3,8 +3,8 @@ import { UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { localClient } from '../../scripts/local/dynalite.js';
 import { secretKey } from '../../lib/store/keys.js';
-import { httpEvent, json, lambdaContext, type HttpRequest, type HttpResponse } from '../support/http.js';
-import { loadHandlers, type Handler, type Operation } from '../support/handlers.js';
+import { json, lambdaContext, type HttpRequest } from '../support/http.js';
+import { httpCaller, loadHandlers, type Handler, type Operation } from '../support/handlers.js';
 import { startTestStore, TEST_KEYS, type TestStore } from '../support/store.js';
 
 let store: TestStore;
@@ -16,16 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => store.close());
 
-const ROUTES: Record<string, Operation> = {
-  'POST /secrets': 'create',
-  'GET /secrets/{name}': 'get',
-  'PATCH /secrets/{name}': 'update',
-  'DELETE /secrets/{name}': 'delete',
-};
-async function call(request: HttpRequest): Promise<HttpResponse> {
-  const event = httpEvent(request);
-  return (await handlers[ROUTES[event.routeKey]!](event, lambdaContext())) as HttpResponse;
-}
+const call = (request: HttpRequest) => httpCaller(handlers)(request);
 
 describe('PATCH', () => {
   it('changes only the named fields, bumps the revision and re-encrypts a new value', async () => {

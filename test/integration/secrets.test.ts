@@ -1,7 +1,7 @@
 // The core lifecycle through the real handlers (Middy chain included) on a real dynalite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpEvent, json, lambdaContext, type HttpRequest, type HttpResponse } from '../support/http.js';
-import { loadHandlers, type Handler, type Operation } from '../support/handlers.js';
+import { json, lambdaContext, type HttpRequest } from '../support/http.js';
+import { httpCaller, loadHandlers, type Handler, type Operation } from '../support/handlers.js';
 import { startTestStore, type TestStore } from '../support/store.js';
 
 let store: TestStore;
@@ -13,19 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => store.close());
 
-const ROUTES: Record<string, Operation> = {
-  'POST /secrets': 'create',
-  'GET /secrets': 'list',
-  'GET /secrets/{name}': 'get',
-  'PATCH /secrets/{name}': 'update',
-  'DELETE /secrets/{name}': 'delete',
-  'POST /secrets/{name}/expire': 'expire',
-};
-
-async function call(request: HttpRequest): Promise<HttpResponse> {
-  const event = httpEvent(request);
-  return (await handlers[ROUTES[event.routeKey]!](event, lambdaContext())) as HttpResponse;
-}
+const call = (request: HttpRequest) => httpCaller(handlers)(request);
 
 const direct = (op: Operation, payload: unknown) => handlers[op](payload, lambdaContext());
 

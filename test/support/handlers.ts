@@ -1,3 +1,5 @@
+import { httpEvent, lambdaContext, type HttpRequest, type HttpResponse } from './http.js';
+
 // Loads the function handlers after the test store has set the environment they read
 // at cold start (config is validated when a function module is first imported).
 export type Handler = (event: unknown, context: unknown) => Promise<unknown>;
@@ -20,4 +22,21 @@ export async function loadHandlers(): Promise<Record<Operation, Handler>> {
     Object.entries(modules).map(async ([op, load]) => [op, (await load()).handler as Handler] as const),
   );
   return Object.fromEntries(entries) as Record<Operation, Handler>;
+}
+
+const ROUTES: Record<string, Operation> = {
+  'POST /secrets': 'create',
+  'GET /secrets': 'list',
+  'GET /secrets/{name}': 'get',
+  'PATCH /secrets/{name}': 'update',
+  'DELETE /secrets/{name}': 'delete',
+  'POST /secrets/{name}/expire': 'expire',
+};
+
+/** Sends a request through the handler API Gateway would route it to. */
+export function httpCaller(handlers: Record<Operation, Handler>) {
+  return async (request: HttpRequest): Promise<HttpResponse> => {
+    const event = httpEvent(request);
+    return (await handlers[ROUTES[event.routeKey]!](event, lambdaContext())) as HttpResponse;
+  };
 }
