@@ -11,6 +11,7 @@ import {
   urlsafeB64,
   vectors,
   verdictOf,
+  EDGE_PAYLOADS,
 } from './support.js';
 
 const SPEC_KEY = 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=';
@@ -217,15 +218,7 @@ describe('rejected tokens', () => {
 describe('payloads', () => {
   const fernet = new Fernet(Fernet.generateKey());
 
-  it.each([
-    ['empty', Buffer.alloc(0)],
-    ['15 bytes', randomBytes(15)],
-    ['16 bytes', randomBytes(16)],
-    ['17 bytes', randomBytes(17)],
-    ['all 256 byte values', Buffer.from(Array.from({ length: 256 }, (_, i) => i))],
-    ['64 KiB', randomBytes(64 * 1024)],
-    ['1 MiB', randomBytes(1024 * 1024)],
-  ])('round-trips %s byte for byte', (_name, payload) => {
+  it.each<[string, Buffer]>([...EDGE_PAYLOADS, ['1 MiB', randomBytes(1024 * 1024)]])('round-trips %s byte for byte', (_name, payload) => {
     const token = fernet.encrypt(payload, { now: NOW });
     const plaintext = fernet.decrypt(token, { ttl: 60, now: NOW });
     expect(Buffer.isBuffer(plaintext)).toBe(true);

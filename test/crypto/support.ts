@@ -1,7 +1,7 @@
 // Shared by the crypto tests: the Python-generated fixture, a plain reference Fernet built from
 // per-call node:crypto objects (to craft tokens and cross-check the optimized code), and Python.
 import { spawnSync } from 'node:child_process';
-import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 export type PythonVerdict = { verdict: 'accept'; plaintext: string } | { verdict: 'reject'; error: string };
@@ -115,3 +115,13 @@ export function runPython<T>(script: string, input: unknown): T {
   if (result.status !== 0) throw new Error(`python3 failed (${result.status}): ${result.stderr}`);
   return JSON.parse(result.stdout) as T;
 }
+
+/** The payload edge cases the issue names: block boundaries, every byte value, 64 KiB. */
+export const EDGE_PAYLOADS: Array<[string, Buffer]> = [
+  ['empty', Buffer.alloc(0)],
+  ['15 bytes', randomBytes(15)],
+  ['16 bytes', randomBytes(16)],
+  ['17 bytes', randomBytes(17)],
+  ['all 256 byte values', Buffer.from(Array.from({ length: 256 }, (_, i) => i))],
+  ['64 KiB', randomBytes(64 * 1024)],
+];
