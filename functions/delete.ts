@@ -8,5 +8,4 @@ export const handler = secretFunction(
     await secretServiceFor().delete(profileId, name);
     return { status: 204 };
   },
-  { keys: false },
 );

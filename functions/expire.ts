@@ -8,5 +8,4 @@ export const handler = secretFunction(
     const { name, at } = parse(expireInput, input);
     return secretResponse(await secretServiceFor().expire(profileId, name, at));
   },
-  { keys: false },
 );

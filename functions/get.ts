@@ -1,9 +1,10 @@
 import { getInput, parse } from '../lib/domain/schema.js';
 import { secretFunction } from '../lib/http/handler.js';
+import { fernetKeys } from '../lib/http/keys.js';
 import { secretResponse } from '../lib/http/responses.js';
 import { secretServiceFor } from '../lib/runtime/services.js';
 
 export const handler = secretFunction(async ({ profileId, input }, keys) => {
   const secret = await secretServiceFor(keys).get(profileId, parse(getInput, input));
   return secretResponse(secret);
-});
+}, { keys: fernetKeys });

@@ -1,5 +1,6 @@
 import { parse, rotateInput } from '../lib/domain/schema.js';
 import { secretFunction } from '../lib/http/handler.js';
+import { fernetKeys } from '../lib/http/keys.js';
 import { logger } from '../lib/runtime/clients.js';
 import { secretServiceFor } from '../lib/runtime/services.js';
 
@@ -16,5 +17,5 @@ export const handler = secretFunction(
     logger.info('rotation finished', { ...report, failed });
     return { status: 200, body: { ...report, failed } };
   },
-  { profile: 'none' },
+  { profile: 'none', keys: fernetKeys },
 );

@@ -18,5 +18,5 @@ export const handler = secretFunction(
     logger.info('sweep finished', { dryRun, ...report });
     return { status: 200, body: report };
   },
-  { profile: 'none', keys: false },
+  { profile: 'none' },
 );

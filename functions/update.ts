@@ -1,6 +1,7 @@
 import { parse, secretName, updateInput } from '../lib/domain/schema.js';
 import { ValidationError } from '../lib/domain/errors.js';
 import { secretFunction } from '../lib/http/handler.js';
+import { fernetKeys } from '../lib/http/keys.js';
 import { secretResponse } from '../lib/http/responses.js';
 import { secretServiceFor } from '../lib/runtime/services.js';
 
@@ -14,12 +15,14 @@ export const handler = secretFunction(async ({ profileId, input, headers }, keys
     expectedRevision,
   );
   return secretResponse(secret);
-});
+}, { keys: fernetKeys });
 
 /** `If-Match: "3"` (HTTP) or `ifMatch: 3` (direct) names the revision the caller last saw. */
 function parseIfMatch(raw: unknown): number | undefined {
   if (raw === undefined) return undefined;
-  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(String(raw).trim());
+  // Only a header string or a direct number: String() of an arbitrary payload object can throw.
+  const text = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim() : '';
+  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(text);
   if (!match) throw new ValidationError([{ path: 'If-Match', message: 'must be a quoted revision such as "3"' }]);
   return Number(match[1]);
 }

@@ -62,7 +62,8 @@ module.exports = async ({ resolveVariable }) => {
     if (NEEDS_KEYS.has(op)) {
       statements.push({
         Effect: 'Allow',
-        Action: ['ssm:GetParameter'],
+        // @middy/ssm batches names into one GetParameters call.
+        Action: ['ssm:GetParameters'],
         Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${parameter}` },
       });
     }

@@ -1,20 +1,22 @@
 // Configuration, read and validated once at cold start: a bad value fails the first
 // invocation with a message naming the variable, never its value.
-import { z } from 'zod';
+import * as z from 'zod/mini';
+
+const positiveText = z.string().check(z.minLength(1));
 
 const schema = z.object({
-  TABLE_NAME: z.string().min(3),
-  PROFILE_CLAIM: z.string().min(1).default('sub'),
-  DYNAMODB_ENDPOINT: z.url().optional(),
+  TABLE_NAME: z.string().check(z.minLength(3)),
+  PROFILE_CLAIM: z._default(positiveText, 'sub'),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
   /** Local and test key source: comma-separated Fernet keys, primary first. */
-  FERNET_KEYS: z.string().min(1).optional(),
+  FERNET_KEYS: z.optional(positiveText),
   /** Production key source: an SSM SecureString parameter holding the same list. */
-  FERNET_KEYS_PARAMETER: z.string().min(1).optional(),
-  RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
-  EVENT_BUS_NAME: z.string().min(1).optional(),
+  FERNET_KEYS_PARAMETER: z.optional(positiveText),
+  RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(3650)), 30),
+  EVENT_BUS_NAME: z.optional(positiveText),
   /** Set by serverless-offline: audit events go to the log instead of EventBridge. */
-  IS_OFFLINE: z.string().optional(),
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  IS_OFFLINE: z.optional(z.string()),
+  MAX_BODY_BYTES: z._default(z.coerce.number().check(z.int(), z.minimum(1024)), 256 * 1024),
 });
 
 export type Config = z.output<typeof schema>;
@@ -24,7 +26,7 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = schema.safeParse(env);
+  const result = z.safeParse(schema, env);
   if (!result.success) {
     const variables = result.error.issues.map((i) => `${i.path.join('.')} (${i.message})`);
     throw new ConfigError(`Invalid configuration: ${variables.join('; ')}`);
