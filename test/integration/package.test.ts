@@ -1,0 +1,121 @@
+// The CloudFormation that `serverless package` (osls) generates, read as AWS would receive
+// it: each function's own role, exactly the actions it uses on the table and index ARNs,
+// no key material anywhere, and one artifact per function. Packaging needs no AWS account.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BY_ID_INDEX, EXPIRY_INDEX, TABLE_DEFINITION, TTL_ATTRIBUTE } from '../../lib/store/keys.js';
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, any>;
+}
+
+const FUNCTIONS = ['create', 'get', 'list', 'expire', 'update', 'delete', 'sweep', 'rotate'] as const;
+const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+const EXPECTED_ACTIONS: Record<(typeof FUNCTIONS)[number], string[]> = {
+  create: ['dynamodb:PutItem', 'events:PutEvents', 'ssm:GetParameters', ...LOGS],
+  get: ['dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents', 'ssm:GetParameters', ...LOGS],
+  list: ['dynamodb:Query', 'ssm:GetParameters', ...LOGS],
+  expire: ['dynamodb:UpdateItem', 'events:PutEvents', ...LOGS],
+  update: ['dynamodb:UpdateItem', 'events:PutEvents', 'ssm:GetParameters', ...LOGS],
+  delete: ['dynamodb:DeleteItem', 'events:PutEvents', ...LOGS],
+  sweep: ['dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents', ...LOGS],
+  rotate: ['dynamodb:Scan', 'dynamodb:UpdateItem', 'events:PutEvents', 'ssm:GetParameters', ...LOGS],
+};
+
+const outDir = mkdtempSync(join(tmpdir(), 'secret-store-package-'));
+let resources: Record<string, Resource>;
+let templateText: string;
+
+beforeAll(async () => {
+  const root = new URL('../..', import.meta.url).pathname;
+  await promisify(execFile)(
+    process.execPath,
+    [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'prod', '--region', 'eu-west-1', '--package', outDir],
+    {
+      cwd: root,
+      // No credentials are needed to package; none are given, so none can leak into the template.
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      timeout: 480_000,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  templateText = readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8');
+  resources = JSON.parse(templateText).Resources;
+}, 500_000);
+
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+const functionResource = (op: string) => resources[`${op[0]!.toUpperCase()}${op.slice(1)}LambdaFunction`]!;
+
+function roleOf(op: string): Resource {
+  const role = functionResource(op).Properties.Role;
+  return resources[role['Fn::GetAtt'][0]]!;
+}
+
+const statementsOf = (op: string): { Action: string[]; Resource: unknown }[] =>
+  roleOf(op).Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+
+describe('packaged CloudFormation', () => {
+  it.each(FUNCTIONS)('gives %s its own role with only the actions it sends', (op) => {
+    expect(functionResource(op).Properties.Role['Fn::GetAtt'][0]).toBe(`${op[0]!.toUpperCase()}${op.slice(1)}FunctionRole`);
+    const actions = statementsOf(op).flatMap((s) => s.Action).sort();
+    expect(actions).toEqual([...EXPECTED_ACTIONS[op]].sort());
+  });
+
+  it('scopes DynamoDB access to the table and the one index a function reads', () => {
+    const tableArn = { 'Fn::GetAtt': ['SecretsTable', 'Arn'] };
+    const indexArn = (name: string) => ({ 'Fn::Join': ['/', [tableArn, 'index', name]] });
+    const dynamo = (op: string) =>
+      Object.fromEntries(statementsOf(op).filter((s) => s.Action[0]!.startsWith('dynamodb:')).map((s) => [s.Action.join(), s.Resource]));
+    expect(dynamo('get')).toEqual({ 'dynamodb:UpdateItem': [tableArn], 'dynamodb:Query': [indexArn(BY_ID_INDEX)] });
+    expect(dynamo('sweep')).toEqual({ 'dynamodb:Query': [indexArn(EXPIRY_INDEX)], 'dynamodb:UpdateItem': [tableArn] });
+    expect(dynamo('list')).toEqual({ 'dynamodb:Query': [tableArn] });
+  });
+
+  it('allows no wildcard action or resource in any role', () => {
+    const roles = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role');
+    expect(roles).toHaveLength(FUNCTIONS.length);
+    expect(JSON.stringify(roles)).not.toMatch(/"\*"|"[a-z0-9-]+:\*"/);
+  });
+
+  it('runs every function on nodejs24.x, arm64, without key material in its environment', () => {
+    for (const op of FUNCTIONS) {
+      const { Runtime, Architectures, Environment } = functionResource(op).Properties;
+      expect(Runtime).toBe('nodejs24.x');
+      expect(Architectures).toEqual(['arm64']);
+      expect(Environment.Variables.FERNET_KEYS).toBeUndefined();
+      expect(Environment.Variables.FERNET_KEYS_PARAMETER).toBe('/secret-store/prod/fernet-keys');
+    }
+    expect(templateText).not.toMatch(/FERNET_KEYS"\s*:/);
+  });
+
+  it('defines the table from the shared definition, with PITR, encryption, TTL and deletion protection', () => {
+    const table = resources.SecretsTable!.Properties;
+    expect(table.KeySchema).toEqual(TABLE_DEFINITION.KeySchema);
+    expect(table.GlobalSecondaryIndexes).toEqual(TABLE_DEFINITION.GlobalSecondaryIndexes);
+    expect(table.TimeToLiveSpecification).toEqual({ AttributeName: TTL_ATTRIBUTE, Enabled: true });
+    expect(table.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled).toBe(true);
+    expect(table.SSESpecification.SSEEnabled).toBe(true);
+    expect(table.DeletionProtectionEnabled).toBe(true);
+  });
+
+  it('puts every route behind the JWT authorizer and schedules the sweep', () => {
+    const routes = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
+    expect(routes).toHaveLength(6);
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('JWT');
+    const rules = Object.values(resources).filter((r) => r.Type === 'AWS::Events::Rule');
+    expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(5 minutes)']);
+  });
+
+  it('packages each function as its own artifact', () => {
+    for (const op of FUNCTIONS) {
+      const artifact = functionResource(op).Properties.Code.S3Key.split('/').pop();
+      expect(statSync(join(outDir, artifact)).size).toBeGreaterThan(0);
+    }
+  });
+});
