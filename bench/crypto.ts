@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { Fernet } from '../lib/crypto/fernet.js';
+import { reportRatios, type RatioRow } from './ratios.js';
 
 export interface CryptoBenchRow {
   name: string;
@@ -174,7 +175,19 @@ export function formatCryptoBench(rows: readonly CryptoBenchRow[]): string {
     .join('\n');
 }
 
+export function cryptoRatios(rows: readonly CryptoBenchRow[]): RatioRow[] {
+  return rows.map((row) => ({
+    benchmark: `${row.name} (speed-up)`,
+    measured: `${Math.round(row.ours).toLocaleString('en-US')} ops/s`,
+    baseline: `${Number.isNaN(row.baseline) ? 'n/a' : Math.round(row.baseline).toLocaleString('en-US')} ops/s (Python cryptography)`,
+    ratio: row.ratio,
+    target: { min: row.target },
+  }));
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   console.log(`Fernet round trips (encrypt + decrypt) per second: best ${SECONDS_PER_WINDOW * 1000} ms window of each side, windows alternating for up to ~${TIME_BUDGET_SECONDS} s`);
-  console.log(formatCryptoBench(await runCryptoBench()));
+  const rows = await runCryptoBench();
+  console.log(formatCryptoBench(rows));
+  reportRatios(cryptoRatios(rows));
 }

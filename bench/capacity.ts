@@ -1,0 +1,323 @@
+// DynamoDB requests and capacity units per operation, and what they cost on paper.
+// The real handlers run against a local dynalite while a middleware on the store's own client
+// asks every request for ReturnConsumedCapacity=TOTAL and sums what comes back. dynalite bills
+// the base table only and nothing for a Query that reads nothing, so beside its figures stand
+// DynamoDB's own rules: index writes worked out from the item before and after each write
+// (both indexes are KEYS_ONLY), and at least 0.5 read unit per eventually consistent read.
+// Prices are published list prices; the Lambda line is an estimate, labelled as such.
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { TABLE_DEFINITION } from '../lib/store/keys.js';
+import { localClient } from '../scripts/local/dynalite.js';
+import { httpEvent, lambdaContext, type HttpResponse } from '../test/support/http.js';
+import { discardStdout, integer, isMain, markdownTable, median, meterRoundTrips, openBenchStore } from './support.js';
+
+// --- Published prices, us-east-1, as of late 2024 -------------------------------------------
+// DynamoDB on-demand, Standard table class (https://aws.amazon.com/dynamodb/pricing/on-demand/,
+// after the November 2024 reduction): per million write / read request units, per GB-month.
+const DYNAMODB_PER_WRITE_UNIT = 0.625 / 1_000_000;
+const DYNAMODB_PER_READ_UNIT = 0.125 / 1_000_000;
+const DYNAMODB_PER_GB_MONTH = 0.25;
+// AWS Secrets Manager (https://aws.amazon.com/secrets-manager/pricing/): per secret-month, per API call.
+const SECRETS_MANAGER_PER_SECRET_MONTH = 0.4;
+const SECRETS_MANAGER_PER_CALL = 0.05 / 10_000;
+// AWS Lambda, Arm (https://aws.amazon.com/lambda/pricing/): per GB-second (first tier), per request.
+const LAMBDA_ARM_PER_GB_SECOND = 0.0000133334;
+const LAMBDA_PER_REQUEST = 0.2 / 1_000_000;
+// API Gateway HTTP API (https://aws.amazon.com/api-gateway/pricing/): per request, first 300 million.
+const HTTP_API_PER_REQUEST = 1.0 / 1_000_000;
+// Free tiers (25 GB of DynamoDB storage, Lambda's monthly 1M requests and 400,000 GB-s) are not applied.
+
+// --- Assumptions of the Lambda estimate -----------------------------------------------------
+/** An UpdateItem round trip from Lambda to DynamoDB in the same region: an assumption, not measured. */
+const ASSUMED_DYNAMODB_ROUND_TRIP_MS = 5;
+/** Lambda gives a function one full vCPU at 1,769 MB and a proportional share below. */
+const FULL_VCPU_MB = 1_769;
+const LAMBDA_MEMORY_MB = [128, 256] as const;
+
+const STORED_SECRETS = 10_000;
+const GET_COUNT = 1_000_000;
+/** Per item and per index entry, for indexing (DynamoDB developer guide, item sizes). */
+const STORAGE_OVERHEAD_BYTES = 100;
+const GIB = 1024 ** 3;
+const SWEEPS_PER_MONTH = (30 * 24 * 60) / 5;
+
+export interface CapacityRow {
+  operation: string;
+  requests: number;
+  /** As dynalite reports them. */
+  measuredRead: number;
+  measuredWrite: number;
+  /** By DynamoDB's rules: the table's units plus index writes, at least 0.5 per read. */
+  read: number;
+  write: number;
+  /** Index-entry writes included in `write`. */
+  indexWrites: number;
+}
+
+export interface CapacityBenchResult {
+  rows: CapacityRow[];
+  /** Size of a typical secret's item and index entries by DynamoDB's rules, overhead included. */
+  itemBytes: number;
+  byIdEntryBytes: number;
+  byExpiryEntryBytes: number;
+  /** Median time of a warm HTTP get on one core of this machine, outside the DynamoDB round trip. */
+  getClientUs: number;
+  getSamples: number;
+}
+
+/** A secret of ordinary size for every operation and for the storage estimate. */
+const TYPICAL = {
+  name: 'stripeApiKey',
+  value: 'sk_live_51HqLyjWDarjtT1zdp7dc4eC39HqLyjWDarjtT1zdp7dc',
+  description: 'Stripe live key for the billing service',
+  tags: ['prod', 'billing'],
+  annotations: { owner: 'payments' },
+};
+
+/** Attribute sizes by DynamoDB's rules (names and values as UTF-8, 3 bytes per list or map, 1 per element). */
+function valueBytes(value: unknown): number {
+  if (value === null || value === undefined || typeof value === 'boolean') return 1;
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
+  if (typeof value === 'number') {
+    const digits = String(Math.abs(value)).replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length || 1;
+    return 1 + Math.ceil(digits / 2);
+  }
+  if (Array.isArray(value) || value instanceof Set) return 3 + [...value].reduce((sum: number, v) => sum + 1 + valueBytes(v), 0);
+  return 3 + Object.entries(value as object).reduce((sum, [k, v]) => sum + 1 + Buffer.byteLength(k, 'utf8') + valueBytes(v), 0);
+}
+
+export const itemBytes = (item: Record<string, unknown>): number =>
+  Object.entries(item).reduce((sum, [name, value]) => sum + Buffer.byteLength(name, 'utf8') + valueBytes(value), 0);
+
+const TABLE_KEYS = TABLE_DEFINITION.KeySchema.map((k) => k.AttributeName);
+const INDEXES = TABLE_DEFINITION.GlobalSecondaryIndexes.map((index) => {
+  if (index.Projection.ProjectionType !== 'KEYS_ONLY') throw new Error(`index ${index.IndexName}: only KEYS_ONLY is modelled`);
+  return { name: index.IndexName, keys: index.KeySchema.map((k) => k.AttributeName) };
+});
+
+/** The entry an item has in a KEYS_ONLY index: the table's and the index's keys, or none. */
+function indexEntry(item: Record<string, unknown> | undefined, keys: readonly string[]): Record<string, unknown> | undefined {
+  if (item === undefined || keys.some((k) => item[k] === undefined)) return undefined;
+  return Object.fromEntries([...new Set([...TABLE_KEYS, ...keys])].map((k) => [k, item[k]]));
+}
+
+/** Write units a change of one item costs in the indexes: 1 KB units per entry put or deleted. */
+function indexWriteUnits(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): number {
+  let units = 0;
+  for (const index of INDEXES) {
+    const old = indexEntry(before, index.keys);
+    const now = indexEntry(after, index.keys);
+    if (old !== undefined && now !== undefined && JSON.stringify(old) === JSON.stringify(now)) continue; // nothing projected changed
+    if (old !== undefined) units += Math.ceil(itemBytes(old) / 1024);
+    if (now !== undefined) units += Math.ceil(itemBytes(now) / 1024);
+  }
+  return units;
+}
+
+export async function runCapacityBench(): Promise<CapacityBenchResult> {
+  const store = await openBenchStore({ POWERTOOLS_LOG_LEVEL: 'ERROR' });
+  // Reads items before and after each write on a client of its own, outside the counts.
+  const inspector = DynamoDBDocumentClient.from(localClient(store.endpoint));
+  const inspect = async (key: Record<string, unknown>) =>
+    (await inspector.send(new GetCommand({ TableName: store.tableName, Key: key, ConsistentRead: true }))).Item;
+  try {
+    const { loadHandlers } = await import('../test/support/handlers.js');
+    const handlers = await loadHandlers();
+    const { dynamo, logger } = await import('../lib/runtime/clients.js');
+    logger.setLogLevel('ERROR');
+
+    let row: CapacityRow | undefined;
+    dynamo.middlewareStack.add(
+      (next, context) => async (args) => {
+        const current = row;
+        if (current === undefined) return next(args); // only while an operation is measured
+        const input = args.input as Record<string, unknown>;
+        input.ReturnConsumedCapacity = 'TOTAL';
+        const command = context.commandName ?? '';
+        const write = /^(Put|Update|Delete)Item/.test(command);
+        const item = input.Item as Record<string, unknown> | undefined;
+        const key = write ? ((input.Key as Record<string, unknown> | undefined) ?? Object.fromEntries(TABLE_KEYS.map((k) => [k, item?.[k]]))) : undefined;
+        const before = key && (await inspect(key));
+        const result = await next(args);
+        const after = key && (await inspect(key));
+        const output = result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
+        current.requests += 1;
+        for (const consumed of [output.ConsumedCapacity ?? []].flat()) {
+          const units = consumed.CapacityUnits ?? 0;
+          if (write) {
+            const tableWrite = consumed.WriteCapacityUnits ?? units;
+            current.measuredWrite += tableWrite;
+            current.write += tableWrite;
+          } else {
+            const read = consumed.ReadCapacityUnits ?? units;
+            current.measuredRead += read;
+            current.read += Math.max(0.5, read);
+          }
+        }
+        if (write) {
+          const indexUnits = indexWriteUnits(before, after);
+          current.write += indexUnits;
+          current.indexWrites += indexUnits;
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'capacityBenchMeter', override: true },
+    );
+
+    const measure = async (operation: string, run: () => Promise<unknown>): Promise<CapacityRow> => {
+      row = { operation, requests: 0, measuredRead: 0, measuredWrite: 0, read: 0, write: 0, indexWrites: 0 };
+      try {
+        await run();
+        return row;
+      } finally {
+        row = undefined;
+      }
+    };
+    const profile = { userProfileId: 'bench' };
+    const direct = (op: keyof typeof handlers, payload: Record<string, unknown>) =>
+      handlers[op]({ ...profile, ...payload }, lambdaContext()) as Promise<Record<string, unknown>>;
+
+    // Cold-start work and a page's worth of other secrets, outside the counts.
+    await direct('create', { name: 'warmUp', value: 'x' });
+    for (let i = 0; i < 60; i += 1) await direct('create', { name: `filler${i}`, value: TYPICAL.value, tags: ['prod'] });
+
+    let id = '';
+    const rows: CapacityRow[] = [];
+    rows.push(await measure('create', async () => void (id = String((await direct('create', TYPICAL)).id))));
+    const in30Days = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    rows.push(await measure('create with expiresAt', () => direct('create', { ...TYPICAL, name: 'expiringKey', expiresAt: in30Days })));
+    rows.push(await measure('get', () => direct('get', { name: TYPICAL.name })));
+    rows.push(await measure('get by id (direct invocation)', () => direct('get', { id })));
+    const stored = (await inspect({ pk: 'PROFILE#bench', sk: `SECRET#${TYPICAL.name}` }))!;
+    const expiring = (await inspect({ pk: 'PROFILE#bench', sk: 'SECRET#expiringKey' }))!;
+    rows.push(await measure('list page (50)', () => direct('list', { limit: 50 })));
+    rows.push(await measure('update', () => direct('update', { name: TYPICAL.name, description: 'rotated monthly' })));
+    rows.push(await measure('expire', () => direct('expire', { name: TYPICAL.name })));
+    rows.push(await measure('delete (expired, still indexed)', () => direct('delete', { name: TYPICAL.name })));
+    await direct('create', { ...TYPICAL, name: 'dueKey' });
+    await direct('expire', { name: 'dueKey' });
+    rows.push(await measure('sweep, one secret due', () => handlers.sweep({}, lambdaContext())));
+    rows.push(await measure('sweep, nothing due', () => handlers.sweep({}, lambdaContext())));
+
+    // Time a warm HTTP get spends outside its DynamoDB round trip, at the production log level:
+    // the function's own work, for the Lambda estimate.
+    logger.setLogLevel('INFO');
+    const roundTrips = meterRoundTrips(dynamo, 'capacityBenchRoundTrips');
+    const getOnce = async () => {
+      const event = httpEvent({ method: 'GET', path: `/secrets/expiringKey`, profile: 'bench' });
+      const context = lambdaContext();
+      const inside = roundTrips.wallMs;
+      const start = performance.now();
+      const response = (await handlers.get(event, context)) as HttpResponse;
+      const outside = performance.now() - start - (roundTrips.wallMs - inside);
+      if (response.statusCode !== 200) throw new Error(`get answered ${response.statusCode}`);
+      return outside * 1000;
+    };
+    const stdout = discardStdout();
+    const getSamples = Number(process.env.CAPACITY_BENCH_GETS ?? 1_000);
+    const outside: number[] = [];
+    try {
+      for (let i = 0; i < 200; i += 1) await getOnce();
+      for (let i = 0; i < getSamples; i += 1) outside.push(await getOnce());
+    } finally {
+      stdout.restore();
+      logger.setLogLevel('ERROR');
+    }
+
+    const entryBytes = (item: Record<string, unknown>, index: string) =>
+      itemBytes(indexEntry(item, INDEXES.find((i) => i.name === index)!.keys)!) + STORAGE_OVERHEAD_BYTES;
+    return {
+      rows,
+      itemBytes: itemBytes(stored) + STORAGE_OVERHEAD_BYTES,
+      byIdEntryBytes: entryBytes(stored, 'byId'),
+      byExpiryEntryBytes: entryBytes(expiring, 'byExpiry'),
+      getClientUs: median(outside.toSorted((a, b) => a - b)),
+      getSamples,
+    };
+  } finally {
+    inspector.destroy();
+    await store.close();
+  }
+}
+
+interface ConsumedCapacity {
+  CapacityUnits?: number;
+  ReadCapacityUnits?: number;
+  WriteCapacityUnits?: number;
+}
+
+const dollars = (value: number): string =>
+  value >= 100 ? `$${integer(value)}` : `$${value.toPrecision(3)}`;
+
+export function formatCapacityBench(result: CapacityBenchResult): string {
+  const units = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
+  const capacity = markdownTable(
+    ['operation', 'requests', 'read units (dynalite)', 'write units (dynalite)', 'read units (DynamoDB)', 'write units (DynamoDB)', 'of which index writes'],
+    result.rows.map((r) => [
+      r.operation,
+      String(r.requests),
+      units(r.measuredRead),
+      units(r.measuredWrite),
+      units(r.read),
+      units(r.write),
+      units(r.indexWrites),
+    ]),
+  );
+
+  const get = result.rows.find((r) => r.operation === 'get')!;
+  const sweepIdle = result.rows.find((r) => r.operation === 'sweep, nothing due')!;
+  const unitCost = (r: CapacityRow) => r.read * DYNAMODB_PER_READ_UNIT + r.write * DYNAMODB_PER_WRITE_UNIT;
+  const perSecret = result.itemBytes + result.byIdEntryBytes;
+  const storage = (STORED_SECRETS * perSecret * DYNAMODB_PER_GB_MONTH) / GIB;
+  const lambda = LAMBDA_MEMORY_MB.map((mb) => {
+    const ms = Math.ceil(ASSUMED_DYNAMODB_ROUND_TRIP_MS + (result.getClientUs / 1000) * (FULL_VCPU_MB / mb));
+    return { mb, ms, cost: GET_COUNT * (LAMBDA_PER_REQUEST + (mb / 1024) * (ms / 1000) * LAMBDA_ARM_PER_GB_SECOND) };
+  });
+  const cost = markdownTable(
+    ['work', 'this store: DynamoDB', 'this store: Lambda arm64 (estimate)', 'AWS Secrets Manager'],
+    [
+      [
+        '1 million gets',
+        `${dollars(GET_COUNT * unitCost(get))} (${units(get.write)} write unit${get.write === 1 ? '' : 's'} each: get records lastAccessed)`,
+        lambda.map((l) => `${dollars(l.cost)} at ${l.mb} MB (${l.ms} ms billed)`).join('; '),
+        `${dollars(GET_COUNT * SECRETS_MANAGER_PER_CALL)} (GetSecretValue)`,
+      ],
+      [
+        `${integer(STORED_SECRETS)} secrets stored for a month`,
+        `${dollars(storage)} (${integer(perSecret)} bytes each: item ${integer(result.itemBytes)} + byId entry ${integer(result.byIdEntryBytes)})`,
+        '—',
+        dollars(STORED_SECRETS * SECRETS_MANAGER_PER_SECRET_MONTH),
+      ],
+      [
+        'sweep every 5 minutes for a month, nothing due',
+        `${dollars(SWEEPS_PER_MONTH * unitCost(sweepIdle))} (${units(sweepIdle.read)} read units a run)`,
+        `${dollars(SWEEPS_PER_MONTH * LAMBDA_PER_REQUEST)} in requests (duration not estimated)`,
+        'no equivalent',
+      ],
+    ],
+  );
+  return [
+    capacity,
+    '',
+    'dynalite bills only the base table and 0 for a Query that reads nothing; the DynamoDB columns add what DynamoDB also bills: ' +
+      'index writes (worked out from the item before and after each write; both indexes are KEYS_ONLY, 1 unit per entry put or deleted) ' +
+      'and at least 0.5 read unit per eventually consistent read.',
+    '',
+    cost,
+    '',
+    `Published us-east-1 prices as of late 2024: DynamoDB on-demand $0.625 per million write and $0.125 per million read request units, ` +
+      `$0.25 per GB-month; Secrets Manager $0.40 per secret-month and $0.05 per 10,000 API calls; Lambda arm64 $0.0000133334 per GB-second ` +
+      `and $0.20 per million requests. Free tiers not applied. Storage: each item ${integer(result.itemBytes)} bytes and its byId entry ` +
+      `${integer(result.byIdEntryBytes)} bytes (attribute names and values by DynamoDB's rules, plus ${STORAGE_OVERHEAD_BYTES} bytes overhead each); ` +
+      `a secret with a pending expiry adds a byExpiry entry of ${integer(result.byExpiryEntryBytes)} bytes. ` +
+      `Lambda estimate: billed duration = an assumed ${ASSUMED_DYNAMODB_ROUND_TRIP_MS} ms DynamoDB round trip + the get's measured time ` +
+      `outside that round trip (${integer(result.getClientUs)} µs on one core of this machine, median of ${integer(result.getSamples)} warm HTTP gets ` +
+      `at log level INFO) scaled to the memory size's CPU share (1 vCPU at ${integer(FULL_VCPU_MB)} MB), rounded up to 1 ms. ` +
+      `Over HTTP, API Gateway adds ${dollars(GET_COUNT * HTTP_API_PER_REQUEST)} per million requests (HTTP API); a direct Lambda invocation does not.`,
+  ].join('\n');
+}
+
+if (isMain(import.meta.url)) {
+  console.log(formatCapacityBench(await runCapacityBench()));
+  process.exit(0);
+}

@@ -1,0 +1,314 @@
+// The sweep reads only due secrets: a table of SWEEP_BENCH_SECRETS secrets (default 20,000),
+// 1% of them due, is swept by the real sweep function while a middleware on the store's own
+// DynamoDB client sums the items its Query responses read (ScannedCount). In the same run a
+// Scan-based sweep (the whole table, filtered to due secrets) is measured on the same client
+// as the baseline. Target: items read / due <= 1.1. The run fails if the sweep expires any
+// other number of secrets than are due.
+import { randomBytes } from 'node:crypto';
+import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import { Sealer } from '../lib/crypto/sealer.js';
+import { createInput, parse } from '../lib/domain/schema.js';
+import { SecretService } from '../lib/secrets/service.js';
+import type { SecretItem } from '../lib/store/secret-item.js';
+import type { SecretRepository } from '../lib/store/secret-repository.js';
+import { localClient } from '../scripts/local/dynalite.js';
+import { lambdaContext } from '../test/support/http.js';
+import { TEST_KEYS } from '../test/support/store.js';
+import { reportRatios, type RatioRow } from './ratios.js';
+import { fixed, inParallel, integer, isMain, markdownTable, openBenchStore, seconds } from './support.js';
+
+export interface SweepBenchRow {
+  secrets: number;
+  due: number;
+  /** In the expiry index but not yet due. */
+  future: number;
+  /** Items the sweep's Query responses read (sum of ScannedCount). */
+  sweepRead: number;
+  sweepQueries: number;
+  /** Conditional UpdateItem requests that destroyed a ciphertext. */
+  sweepWrites: number;
+  /** Read units the sweep's queries consumed, as dynalite reports them (eventually consistent). */
+  sweepReadUnits: number;
+  examined: number;
+  expired: number;
+  /** Sweep invocations until `more: false`. */
+  sweepRuns: number;
+  sweepMs: number;
+  /** Items a Scan-based sweep reads (sum of ScannedCount) and how many of them it keeps. */
+  scanRead: number;
+  scanMatched: number;
+  scanRequests: number;
+  scanReadUnits: number;
+  scanMs: number;
+  loadMs: number;
+  target: number;
+}
+
+/** 1% due (expiresAt in the past), 20% expiring later, the rest never expiring. */
+const kindOf = (index: number): 'due' | 'future' | 'none' =>
+  index % 100 === 7 ? 'due' : index % 5 === 1 ? 'future' : 'none';
+const PROFILES = 100;
+const BATCH = 25;
+const IN_FLIGHT = 8;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * The items exactly as the create operation builds them: SecretService.create with the real
+ * Sealer and a repository that only collects the item. Its clock is set two days back so
+ * that due secrets could be created with an expiry that has passed by now.
+ */
+async function buildItems(count: number, now: number): Promise<SecretItem[]> {
+  const items: SecretItem[] = [];
+  const sealer = new Sealer([TEST_KEYS[0]!]);
+  const builder = new SecretService({
+    repository: { create: async (item: SecretItem) => void items.push(item) } as unknown as SecretRepository,
+    sealer: () => sealer,
+    events: { publish: async () => undefined },
+    now: () => new Date(now - 2 * DAY),
+    newId: () => ulid(),
+  });
+  for (let index = 0; index < count; index += 1) {
+    const kind = kindOf(index);
+    // Spread over the past day (due) or the next three months (future).
+    const expiresAt =
+      kind === 'due' ? now - HOUR - ((index * 7919) % (23 * HOUR)) : kind === 'future' ? now + DAY + ((index * 7919) % (90 * DAY)) : undefined;
+    await builder.create(
+      `bench-${index % PROFILES}`,
+      parse(createInput, {
+        name: `secret${index}`,
+        value: `sk_live_${randomBytes(18).toString('base64url')}`,
+        description: 'benchmark secret',
+        tags: ['bench', kind],
+        ...(expiresAt !== undefined && { expiresAt: new Date(expiresAt).toISOString() }),
+      }),
+    );
+  }
+  return items;
+}
+
+/** BatchWriteItem, 25 items a request, several requests in flight, on a client of its own. */
+async function load(endpoint: string, tableName: string, items: readonly SecretItem[]): Promise<void> {
+  const client = DynamoDBDocumentClient.from(localClient(endpoint), { marshallOptions: { removeUndefinedValues: true } });
+  const tasks = [];
+  for (let start = 0; start < items.length; start += BATCH) {
+    const batch = items.slice(start, start + BATCH);
+    tasks.push(async () => {
+      let requests: Record<string, NonNullable<BatchWriteCommand['input']['RequestItems']>[string]> = {
+        [tableName]: batch.map((Item) => ({ PutRequest: { Item: Item as unknown as Record<string, unknown> } })),
+      };
+      for (let attempt = 0; Object.keys(requests).length > 0; attempt += 1) {
+        if (attempt === 10) throw new Error('BatchWriteItem left items unprocessed 10 times');
+        const result = await client.send(new BatchWriteCommand({ RequestItems: requests }));
+        requests = (result.UnprocessedItems ?? {}) as typeof requests;
+      }
+    });
+  }
+  try {
+    await inParallel(tasks, IN_FLIGHT);
+  } finally {
+    client.destroy();
+  }
+}
+
+interface Meter {
+  queries: number;
+  scans: number;
+  writes: number;
+  scanned: number;
+  returned: number;
+  readUnits: number;
+}
+
+const emptyMeter = (): Meter => ({ queries: 0, scans: 0, writes: 0, scanned: 0, returned: 0, readUnits: 0 });
+
+export async function runSweepBench(options: { secrets?: number } = {}): Promise<SweepBenchRow> {
+  const count = options.secrets ?? Number(process.env.SWEEP_BENCH_SECRETS ?? 20_000);
+  if (!Number.isInteger(count) || count < 100) throw new Error('SWEEP_BENCH_SECRETS must be an integer of at least 100');
+  const store = await openBenchStore({ POWERTOOLS_LOG_LEVEL: 'ERROR' });
+  try {
+    const { loadHandlers } = await import('../test/support/handlers.js');
+    const handlers = await loadHandlers();
+    const { dynamo, logger } = await import('../lib/runtime/clients.js');
+    logger.setLogLevel('ERROR');
+
+    // Every request on the store's own client, Query and Scan with their consumed capacity.
+    let meter = emptyMeter();
+    dynamo.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as Record<string, unknown>;
+        const read = context.commandName === 'QueryCommand' || context.commandName === 'ScanCommand';
+        if (read) input.ReturnConsumedCapacity = 'TOTAL';
+        const result = await next(args);
+        const output = result.output as { ScannedCount?: number; Count?: number; ConsumedCapacity?: { CapacityUnits?: number } };
+        if (read) {
+          if (context.commandName === 'QueryCommand') meter.queries += 1;
+          else meter.scans += 1;
+          meter.scanned += output.ScannedCount ?? 0;
+          meter.returned += output.Count ?? 0;
+          meter.readUnits += output.ConsumedCapacity?.CapacityUnits ?? 0;
+        } else {
+          meter.writes += 1;
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'sweepBenchMeter', override: true },
+    );
+
+    const now = Date.now();
+    const items = await buildItems(count, now);
+    const due = items.filter((item) => item.expiresAt !== undefined && item.expiresAt <= new Date(now).toISOString()).length;
+    const future = items.filter((item) => item.expiryDue !== undefined).length - due;
+    let started = performance.now();
+    await load(store.endpoint, store.tableName, items);
+    const loadMs = performance.now() - started;
+
+    // The baseline first, while every due secret still holds its token.
+    meter = emptyMeter();
+    started = performance.now();
+    const scanNow = new Date().toISOString();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page: ScanCommandOutput = await dynamo.send(
+        new ScanCommand({
+          TableName: store.tableName,
+          FilterExpression: 'expiresAt <= :now AND attribute_exists(#token)',
+          ProjectionExpression: 'pk, sk',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':now': scanNow },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    const scanMs = performance.now() - started;
+    const scan = { ...meter };
+
+    // The real sweep function, invoked as the schedule would until it reports nothing left.
+    meter = emptyMeter();
+    let examined = 0;
+    let expired = 0;
+    let sweepRuns = 0;
+    started = performance.now();
+    for (;;) {
+      const report = (await handlers.sweep({}, lambdaContext())) as { examined: number; expired: number; more: boolean };
+      sweepRuns += 1;
+      examined += report.examined;
+      expired += report.expired;
+      if (!report.more) break;
+      if (sweepRuns === 100) throw new Error('the sweep still reports more after 100 runs');
+    }
+    const sweepMs = performance.now() - started;
+    const sweep = { ...meter };
+
+    // Correctness: exactly the due secrets were destroyed, once each, and none is left due.
+    const problems: string[] = [];
+    if (scan.returned !== due) problems.push(`the Scan found ${scan.returned} due secrets, expected ${due}`);
+    if (expired !== due) problems.push(`the sweep expired ${expired} secrets, ${due} were due`);
+    if (examined !== due) problems.push(`the sweep examined ${examined} index entries, ${due} were due`);
+    const again = (await handlers.sweep({}, lambdaContext())) as { examined: number; expired: number };
+    if (again.examined !== 0 || again.expired !== 0) problems.push(`a second sweep still found ${again.examined} due secrets`);
+    meter = emptyMeter();
+    let swept = 0;
+    let sweptWithToken = 0;
+    startKey = undefined;
+    do {
+      const page: ScanCommandOutput = await dynamo.send(
+        new ScanCommand({
+          TableName: store.tableName,
+          FilterExpression: 'attribute_exists(sweptAt)',
+          ProjectionExpression: 'pk, expiresAt, #token, expiryShard',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        swept += 1;
+        if (item.token !== undefined || item.expiryShard !== undefined) sweptWithToken += 1;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    if (swept !== due) problems.push(`${swept} items carry sweptAt, ${due} were due`);
+    if (sweptWithToken !== 0) problems.push(`${sweptWithToken} swept items still hold a token or an expiry-index entry`);
+    if (problems.length > 0) throw new Error(`sweep benchmark: WRONG RESULT: ${problems.join('; ')}`);
+
+    return {
+      secrets: count,
+      due,
+      future,
+      sweepRead: sweep.scanned,
+      sweepQueries: sweep.queries,
+      sweepWrites: sweep.writes,
+      sweepReadUnits: sweep.readUnits,
+      examined,
+      expired,
+      sweepRuns,
+      sweepMs,
+      scanRead: scan.scanned,
+      scanMatched: scan.returned,
+      scanRequests: scan.scans,
+      scanReadUnits: scan.readUnits,
+      scanMs,
+      loadMs,
+      target: 1.1,
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+export function formatSweepBench(row: SweepBenchRow): string {
+  const sweepRatio = row.sweepRead / row.due;
+  const scanRatio = row.scanRead / row.due;
+  return [
+    markdownTable(
+      ['', 'items read', 'read / due', 'requests', 'read units', 'wall time'],
+      [
+        [
+          '**sweep** (byExpiry, 16 shards)',
+          integer(row.sweepRead),
+          `${fixed(sweepRatio, 2)} (target ≤ ${row.target}: ${sweepRatio <= row.target ? 'met' : 'MISSED'})`,
+          `${integer(row.sweepQueries)} Query + ${integer(row.sweepWrites)} UpdateItem`,
+          fixed(row.sweepReadUnits, 1),
+          seconds(row.sweepMs),
+        ],
+        [
+          'Scan-based sweep (baseline)',
+          integer(row.scanRead),
+          fixed(scanRatio, 2),
+          `${integer(row.scanRequests)} Scan`,
+          fixed(row.scanReadUnits, 1),
+          seconds(row.scanMs),
+        ],
+      ],
+    ),
+    '',
+    `${integer(row.secrets)} secrets: ${integer(row.due)} due, ${integer(row.future)} expiring later (in the index, not due), ` +
+      `${integer(row.secrets - row.due - row.future)} never expiring; loaded with BatchWriteItem in ${seconds(row.loadMs)}. ` +
+      `The sweep examined ${integer(row.examined)} and expired ${integer(row.expired)} in ${row.sweepRuns} run(s) ` +
+      `(checked: every due secret swept once, none other; a second run finds nothing). ` +
+      `The Scan baseline kept ${integer(row.scanMatched)} of the items it read. Read units as dynalite reports them ` +
+      `(eventually consistent; DynamoDB bills at least 0.5 per request).`,
+  ].join('\n');
+}
+
+/** The row for `npm run bench`'s table of ratios. */
+export function sweepRatios(row: SweepBenchRow): RatioRow[] {
+  return [
+    {
+      benchmark: 'Expiry sweep: items read per due secret',
+      measured: `${integer(row.sweepRead)} items read`,
+      baseline: `${integer(row.due)} due of ${integer(row.secrets)} (a Scan reads ${integer(row.scanRead)})`,
+      ratio: row.sweepRead / row.due,
+      target: { max: row.target },
+    },
+  ];
+}
+
+if (isMain(import.meta.url)) {
+  const row = await runSweepBench();
+  console.log(formatSweepBench(row));
+  reportRatios(sweepRatios(row));
+  process.exit(0);
+}
