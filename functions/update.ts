@@ -10,12 +10,21 @@ export const handler = secretFunction(async ({ profileId, input, headers }, keys
   const expectedRevision = parseIfMatch(headers['if-match'] ?? ifMatch);
   const secret = await secretServiceFor(keys).update(
     profileId,
-    parse(secretName, name),
+    nameOf(name),
     parse(updateInput, changes),
     expectedRevision,
   );
   return secretResponse(secret);
 }, { keys: fernetKeys });
+
+/** The path's name; an invalid one is a ValidationError naming `name` (the bare rule names no field). */
+function nameOf(name: unknown): string {
+  try {
+    return parse(secretName, name);
+  } catch (error) {
+    throw error instanceof ValidationError ? error.under('name') : error;
+  }
+}
 
 /** `If-Match: "3"` (HTTP) or `ifMatch: 3` (direct) names the revision the caller last saw. */
 function parseIfMatch(raw: unknown): number | undefined {

@@ -45,6 +45,11 @@ export class ValidationError extends SecretStoreError {
   ) {
     super(detail);
   }
+
+  /** The same errors reported under `field`: for a rule applied to one field's value alone. */
+  under(field: string): ValidationError {
+    return new ValidationError(this.errors.map((e) => ({ ...e, path: e.path ? `${field}.${e.path}` : field })));
+  }
 }
 
 export class Unauthorized extends SecretStoreError {

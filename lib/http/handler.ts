@@ -33,7 +33,9 @@ function httpOnly(middleware: MiddlewareObj): MiddlewareObj {
 
 export function secretFunction(operation: Operation, options: FunctionOptions = {}) {
   return middy()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    // logEvent: false wins over POWERTOOLS_LOGGER_LOG_EVENT=true, which would log every event
+    // with its body, plaintext values included.
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(httpOnly(httpSecurityHeaders()))
     .use(
       invocationAdapter({

@@ -79,6 +79,10 @@ export function invocationAdapter(options: InvocationOptions): MiddlewareObj {
       if (!isPlainObject(body)) throw new ValidationError([{ path: 'body', message: 'must be a JSON object' }]);
     }
     const pathParameters = { ...event.pathParameters } as Record<string, string>;
+    // A secret value never travels in a URL, where access logs and proxies would keep it.
+    if (event.queryStringParameters && 'value' in event.queryStringParameters) {
+      throw new ValidationError([{ path: 'value', message: 'must be sent in the body, never in the query string' }]);
+    }
     const input: Record<string, unknown> = { ...(body as object), ...event.queryStringParameters, ...pathParameters };
     const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
     const claim = claims[options.profileClaim];
@@ -102,7 +106,7 @@ export function invocationAdapter(options: InvocationOptions): MiddlewareObj {
       if (profile !== undefined) throw new ValidationError([{ path: 'userProfileId', message: 'is not a known field' }]);
       return { profileId: '', input, headers: {}, pathParameters: {}, viaHttp: false };
     }
-    return { profileId: parse(userProfileId, profile), input, headers: {}, pathParameters: {}, viaHttp: false };
+    return { profileId: directProfile(profile), input, headers: {}, pathParameters: {}, viaHttp: false };
   };
 
   const after = async (request: InvocationRequest): Promise<void> => {
@@ -139,6 +143,15 @@ export function invocationAdapter(options: InvocationOptions): MiddlewareObj {
   };
 
   return { before, after, onError } as MiddlewareObj;
+}
+
+/** The payload's profile; a ValidationError names `userProfileId`. */
+function directProfile(profile: unknown): string {
+  try {
+    return parse(userProfileId, profile);
+  } catch (error) {
+    throw error instanceof ValidationError ? error.under('userProfileId') : error;
+  }
 }
 
 /** Path parameters that also appear in the body are not a second way to set them. */

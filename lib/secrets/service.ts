@@ -52,6 +52,7 @@ export class SecretService {
   constructor(private readonly deps: SecretServiceDeps) {}
 
   async create(profileId: string, input: CreateInput): Promise<Secret> {
+    assertEncodable(input.value);
     const now = this.deps.now().toISOString();
     if (input.expiresAt != null && input.expiresAt <= now) {
       throw new ValidationError([{ path: 'expiresAt', message: 'must be in the future' }]);
@@ -119,6 +120,7 @@ export class SecretService {
   async update(profileId: string, name: string, input: UpdateInput, expectedRevision?: number): Promise<Secret> {
     const ref = { profileId, name };
     const { value, ...metadata } = input;
+    if (value !== undefined) assertEncodable(value);
     const sealed = value === undefined ? {} : this.deps.sealer().seal(ref, value);
     const now = this.deps.now().toISOString();
     const item = await this.deps.repository.update(ref, { ...metadata, ...sealed }, now, expectedRevision);
@@ -178,10 +180,13 @@ export class SecretService {
       const page = await this.deps.repository.withTokens(ROTATE_PAGE, startKey);
       for (const item of page.items) {
         report.examined += 1;
-        if (item.token === undefined || sealer.isUnderPrimary(item.token)) continue;
+        if (item.token === undefined) continue;
         const ref = { profileId: item.profileId, name: item.name };
         let resealed;
         try {
+          // A damaged item may hold a token or binding that is not even a string.
+          if (typeof item.token !== 'string' || typeof (item.binding ?? '') !== 'string') throw new UnsealError('not a token');
+          if (sealer.isUnderPrimary(item.token)) continue;
           resealed = sealer.rotate(ref, { token: item.token, binding: item.binding ?? '' });
         } catch {
           report.failed += 1;
@@ -199,12 +204,24 @@ export class SecretService {
   }
 
   private open(ref: SecretRef, item: SecretItem): string {
-    if (item.token === undefined || item.binding === undefined) throw new DecryptionFailed(ref.name);
+    // Absent, or damaged into another type in the table: either way nothing to decrypt.
+    if (typeof item.token !== 'string' || typeof item.binding !== 'string') throw new DecryptionFailed(ref.name);
     try {
       return this.deps.sealer().open(ref, { token: item.token, binding: item.binding });
     } catch (error) {
       if (error instanceof UnsealError) throw new DecryptionFailed(ref.name);
       throw error;
     }
+  }
+}
+
+/**
+ * Values are measured and stored as UTF-8, and a lone surrogate has none: encrypting it would
+ * store U+FFFD instead, so the secret would read back different from what was written.
+ * (The natural home is the `value` rule in lib/domain/schema.ts.)
+ */
+function assertEncodable(value: string): void {
+  if (!value.isWellFormed()) {
+    throw new ValidationError([{ path: 'value', message: 'must be well-formed Unicode (no lone surrogates)' }]);
   }
 }

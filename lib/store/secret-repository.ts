@@ -76,6 +76,9 @@ const PUBLIC_ATTRIBUTES = [
 /** A condition that only means "someone else got there first". */
 class NotDue extends Error {}
 
+/** A condition that failed on our own earlier attempt's write: the write is done. */
+class AlreadyWritten extends Error {}
+
 interface CommandResult {
   Attributes?: SecretItem;
   Items?: Record<string, unknown>[];
@@ -90,14 +93,21 @@ export class SecretRepository {
 
   /** Inserts a new secret; SecretAlreadyExists when the profile already has the name. */
   async create(item: SecretItem): Promise<void> {
-    await this.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: item,
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-      () => new SecretAlreadyExists(item.name),
-    );
+    try {
+      await this.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+        // The SDK retries a 5xx, and a 5xx can come after the write took effect: then the
+        // retry meets this very item (same id), which is a success, not a name clash.
+        (existing) => (existing && stringAttribute(existing, 'id') === item.id ? new AlreadyWritten() : new SecretAlreadyExists(item.name)),
+      );
+    } catch (error) {
+      if (!(error instanceof AlreadyWritten)) throw error;
+    }
   }
 
   /** Records an access and returns the item, in one request; 404 if absent, 410 if expired. */
@@ -239,8 +249,8 @@ export class SecretRepository {
       }),
       (existing) => {
         if (!existing) return new SecretNotFound(ref.name);
-        const old = existing as unknown as SecretItem;
-        if (old.expiresAt !== undefined && old.expiresAt <= now) return new SecretExpired(ref.name);
+        const expiresAt = stringAttribute(existing, 'expiresAt');
+        if (expiresAt !== undefined && expiresAt <= now) return new SecretExpired(ref.name);
         return new PreconditionFailed(ref.name);
       },
     );
@@ -355,6 +365,18 @@ export class SecretRepository {
       throw translateDatabaseError(error);
     }
   }
+}
+
+/**
+ * A string attribute of the item returned with a failed condition. The DocumentClient does not
+ * unmarshall `ConditionalCheckFailedException.Item`: it arrives in DynamoDB's wire format
+ * (`{ expiresAt: { S: '...' } }`), so a plain `item.expiresAt` is an object, never a string.
+ */
+function stringAttribute(item: Record<string, unknown>, name: string): string | undefined {
+  const value = item[name];
+  if (typeof value === 'string') return value;
+  const wire = (value as { S?: unknown } | undefined)?.S;
+  return typeof wire === 'string' ? wire : undefined;
 }
 
 /** The sparse expiry-index entry of a secret that expires: its shard and due time. */

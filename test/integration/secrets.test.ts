@@ -190,6 +190,15 @@ describe('direct invocation', () => {
       name: 'SecretAlreadyExists',
     });
   });
+
+  it('refuses a reserved annotation key instead of dropping it', async () => {
+    // A Lambda payload is parsed with plain JSON.parse, so "__proto__" arrives as an own key.
+    const payload = JSON.parse('{"userProfileId":"grace","name":"protoKey","value":"v","annotations":{"__proto__":"x"}}');
+    const error = await direct('create', payload).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ValidationError' });
+    expect((error as { errors: { path: string }[] }).errors[0]!.path).toMatch(/^annotations/);
+    expect((await store.scanAll()).some((item) => item.name === 'protoKey')).toBe(false);
+  });
 });
 
 describe('storage', () => {
