@@ -40,6 +40,8 @@ export const secretValue = z
   .check(
     z.refine((v) => v.length > 0, 'must not be empty'),
     z.refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_VALUE_BYTES, `must be at most ${MAX_VALUE_BYTES} bytes as UTF-8`),
+    // Stored as UTF-8, where a lone surrogate has no form: it would read back as U+FFFD.
+    z.refine((v) => v.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)'),
   );
 
 export const description = z.string().check(z.maxLength(2048));

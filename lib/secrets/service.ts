@@ -52,7 +52,6 @@ export class SecretService {
   constructor(private readonly deps: SecretServiceDeps) {}
 
   async create(profileId: string, input: CreateInput): Promise<Secret> {
-    assertEncodable(input.value);
     const now = this.deps.now().toISOString();
     if (input.expiresAt != null && input.expiresAt <= now) {
       throw new ValidationError([{ path: 'expiresAt', message: 'must be in the future' }]);
@@ -120,7 +119,6 @@ export class SecretService {
   async update(profileId: string, name: string, input: UpdateInput, expectedRevision?: number): Promise<Secret> {
     const ref = { profileId, name };
     const { value, ...metadata } = input;
-    if (value !== undefined) assertEncodable(value);
     const sealed = value === undefined ? {} : this.deps.sealer().seal(ref, value);
     const now = this.deps.now().toISOString();
     const item = await this.deps.repository.update(ref, { ...metadata, ...sealed }, now, expectedRevision);
@@ -212,16 +210,5 @@ export class SecretService {
       if (error instanceof UnsealError) throw new DecryptionFailed(ref.name);
       throw error;
     }
-  }
-}
-
-/**
- * Values are measured and stored as UTF-8, and a lone surrogate has none: encrypting it would
- * store U+FFFD instead, so the secret would read back different from what was written.
- * (The natural home is the `value` rule in lib/domain/schema.ts.)
- */
-function assertEncodable(value: string): void {
-  if (!value.isWellFormed()) {
-    throw new ValidationError([{ path: 'value', message: 'must be well-formed Unicode (no lone surrogates)' }]);
   }
 }
