@@ -62,8 +62,8 @@ module.exports = async ({ resolveVariable }) => {
     if (NEEDS_KEYS.has(op)) {
       statements.push({
         Effect: 'Allow',
-        // @middy/ssm batches names into one GetParameters call.
-        Action: ['ssm:GetParameters'],
+        // lib/http/keys.ts reads the one parameter with GetParameter.
+        Action: ['ssm:GetParameter'],
         Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${parameter}` },
       });
     }

@@ -14,6 +14,9 @@ const schema = z.object({
   FERNET_KEYS_PARAMETER: z.optional(positiveText),
   RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(3650)), 30),
   EVENT_BUS_NAME: z.optional(positiveText),
+  /** Endpoint overrides, named as the AWS SDK names them (tests, VPC endpoints). */
+  AWS_ENDPOINT_URL_SSM: z.optional(z.url()),
+  AWS_ENDPOINT_URL_EVENTBRIDGE: z.optional(z.url()),
   /** Set by serverless-offline: audit events go to the log instead of EventBridge. */
   IS_OFFLINE: z.optional(z.string()),
   MAX_BODY_BYTES: z._default(z.coerce.number().check(z.int(), z.minimum(1024)), 256 * 1024),

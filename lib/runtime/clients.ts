@@ -8,10 +8,10 @@ export const config = loadConfig();
 
 export const logger = new Logger({ serviceName: 'secret-store' });
 
-export const dynamo = DynamoDBDocumentClient.from(
-  new DynamoDBClient({
-    ...(config.DYNAMODB_ENDPOINT && { endpoint: config.DYNAMODB_ENDPOINT }),
-    maxAttempts: 4,
-  }),
-  { marshallOptions: { removeUndefinedValues: true } },
-);
+/** Also lends its credentials, signer inputs and HTTP handler to lib/aws/json-rpc.ts. */
+export const dynamoClient = new DynamoDBClient({
+  ...(config.DYNAMODB_ENDPOINT && { endpoint: config.DYNAMODB_ENDPOINT }),
+  maxAttempts: 4,
+});
+
+export const dynamo = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });

@@ -17,14 +17,14 @@ interface Resource {
 const FUNCTIONS = ['create', 'get', 'list', 'expire', 'update', 'delete', 'sweep', 'rotate'] as const;
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const EXPECTED_ACTIONS: Record<(typeof FUNCTIONS)[number], string[]> = {
-  create: ['dynamodb:PutItem', 'events:PutEvents', 'ssm:GetParameters', ...LOGS],
-  get: ['dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents', 'ssm:GetParameters', ...LOGS],
-  list: ['dynamodb:Query', 'ssm:GetParameters', ...LOGS],
+  create: ['dynamodb:PutItem', 'events:PutEvents', 'ssm:GetParameter', ...LOGS],
+  get: ['dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents', 'ssm:GetParameter', ...LOGS],
+  list: ['dynamodb:Query', 'ssm:GetParameter', ...LOGS],
   expire: ['dynamodb:UpdateItem', 'events:PutEvents', ...LOGS],
-  update: ['dynamodb:UpdateItem', 'events:PutEvents', 'ssm:GetParameters', ...LOGS],
+  update: ['dynamodb:UpdateItem', 'events:PutEvents', 'ssm:GetParameter', ...LOGS],
   delete: ['dynamodb:DeleteItem', 'events:PutEvents', ...LOGS],
   sweep: ['dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents', ...LOGS],
-  rotate: ['dynamodb:Scan', 'dynamodb:UpdateItem', 'events:PutEvents', 'ssm:GetParameters', ...LOGS],
+  rotate: ['dynamodb:Scan', 'dynamodb:UpdateItem', 'events:PutEvents', 'ssm:GetParameter', ...LOGS],
 };
 
 const outDir = mkdtempSync(join(tmpdir(), 'secret-store-package-'));

@@ -33,9 +33,9 @@ describe('IAM', () => {
   });
 
   it.each([
-    ['create', ['dynamodb:PutItem', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameters']],
-    ['get', ['dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameters']],
-    ['list', ['dynamodb:Query', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameters']],
+    ['create', ['dynamodb:PutItem', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameter']],
+    ['get', ['dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameter']],
+    ['list', ['dynamodb:Query', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameter']],
     ['expire', ['dynamodb:UpdateItem', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents']],
     ['delete', ['dynamodb:DeleteItem', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents']],
     ['sweep', ['dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents']],
