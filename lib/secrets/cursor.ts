@@ -1,6 +1,6 @@
 // List cursors: opaque to callers, bound by a MAC to the profile and the query that made
 // them, so a tampered cursor or one replayed by another profile is refused (400).
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { ValidationError } from '../domain/errors.js';
 
 const MAC_BYTES = 16;
@@ -11,13 +11,13 @@ export interface CursorScope {
   query: string;
 }
 
-export function encodeCursor(key: Buffer, scope: CursorScope, after: string): string {
+export function encodeCursor(key: KeyObject, scope: CursorScope, after: string): string {
   const payload = Buffer.from(after, 'utf8').toString('base64url');
   return `${payload}.${sign(key, scope, payload).toString('base64url')}`;
 }
 
 /** The name the cursor continues after; ValidationError unless this scope issued it. */
-export function decodeCursor(key: Buffer, scope: CursorScope, cursor: string): string {
+export function decodeCursor(key: KeyObject, scope: CursorScope, cursor: string): string {
   const [payload, mac, extra] = cursor.split('.');
   if (payload && mac && extra === undefined) {
     const presented = Buffer.from(mac, 'base64url');
@@ -29,7 +29,7 @@ export function decodeCursor(key: Buffer, scope: CursorScope, cursor: string): s
   throw new ValidationError([{ path: 'cursor', message: 'is not a cursor this list issued' }]);
 }
 
-function sign(key: Buffer, scope: CursorScope, payload: string): Buffer {
+function sign(key: KeyObject, scope: CursorScope, payload: string): Buffer {
   return createHmac('sha256', key)
     .update(JSON.stringify([scope.profileId, scope.query, payload]))
     .digest()
