@@ -1,7 +1,14 @@
 // Cold start: each function bundled exactly as serverless.yml bundles it (custom.esbuild),
 // against a floor bundle built in the same run that only creates the DynamoDB
-// DocumentClient. Size in bytes; init = importing the bundle in a fresh Node process,
-// median of COLD_START_RUNS (default 15) processes, functions and floor interleaved.
+// DocumentClient. Size in bytes; init = importing the bundle in a fresh Node process started
+// with no flags (as Lambda starts one), COLD_START_RUNS (default 31) processes per bundle,
+// all bundles interleaved round by round.
+//
+// Why the fastest sample: on a shared VM a ~60 ms import is often stalled by hundreds of ms
+// or seconds (steal time, other processes), and a stall only ever adds time. The median is
+// then a measure of the machine, not the code; the minimum is the standard estimator of a
+// cost without interference, so the ratio held against the target is fastest / fastest.
+// The median and its ratio are still reported, with the number of samples judged stalled.
 import { build, type BuildOptions } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -13,14 +20,40 @@ import { TEST_KEYS } from '../test/support/store.js';
 import { reportRatios, type RatioRow } from './ratios.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const RUNS = Number(process.env.COLD_START_RUNS ?? 15);
+const RUNS = Number(process.env.COLD_START_RUNS ?? 31);
 export const COLD_START_TARGET = 1.15;
+/**
+ * A sample is judged stalled when it took more than this many times its bundle's fastest
+ * (unstalled imports of one bundle spread by much less; a stall adds 0.3-10 s), or when Linux
+ * reports that more than a third of it went to the VM's steal or to this thread waiting for a
+ * CPU (catches the case where every sample of a bundle, its fastest too, was stalled).
+ */
+const STALL_FACTOR = 1.5;
+/** Unstalled samples a bundle and the floor need for their fastest to be trusted. */
+const MIN_CLEAN = 3;
 
 const FLOOR_SOURCE = `
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 export const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 export const handler = async () => client;
+`;
+
+// Run as `node probe.mjs <bundle>`: no flags, no -e. Prints the import's wall time and, on
+// Linux, the VM's steal (/proc/stat, in USER_HZ ticks of 10 ms) and the time this thread
+// spent runnable but waiting for a CPU (/proc/thread-self/schedstat) during the import
+// (NaN, printed as null, elsewhere).
+const PROBE_SOURCE = `
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+const read = (file) => { try { return readFileSync(file, 'latin1'); } catch { return ''; } };
+const steal = () => Number(read('/proc/stat').split('\\n', 1)[0].trim().split(/\\s+/)[8]) * 10;
+const waited = () => Number(read('/proc/thread-self/schedstat').split(' ')[1]) / 1e6;
+const url = pathToFileURL(process.argv[2]).href;
+const steal0 = steal(), waited0 = waited(), t0 = performance.now();
+await import(url);
+const ms = performance.now() - t0;
+process.stdout.write(JSON.stringify({ ms, stealMs: steal() - steal0, waitMs: waited() - waited0 }));
 `;
 
 /** The esbuild options serverless-esbuild receives from serverless.yml. */
@@ -40,15 +73,25 @@ const LAMBDA_ENV = {
   POWERTOOLS_LOG_LEVEL: 'INFO',
 };
 
-/** Milliseconds from process start of the import until the module graph has evaluated. */
-function initTime(bundle: string): number {
-  const probe = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(bundle).href)}); process.stdout.write(String(performance.now() - t));`;
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', probe], {
+interface Sample {
+  ms: number;
+  /** Null where the OS does not report them (not Linux). */
+  stealMs: number | null;
+  waitMs: number | null;
+}
+
+/** Imports the bundle in a fresh Node process; milliseconds until its module graph has evaluated. */
+function initSample(probe: string, bundle: string): Sample {
+  const result = spawnSync(process.execPath, [probe, bundle], {
     env: { PATH: process.env.PATH, ...LAMBDA_ENV },
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`importing ${basename(bundle)} failed:\n${result.stderr}`);
-  return Number(result.stdout);
+  return JSON.parse(result.stdout) as Sample;
+}
+
+function stalled(sample: Sample, fastest: number): boolean {
+  return sample.ms > STALL_FACTOR * fastest || (sample.stealMs ?? 0) + (sample.waitMs ?? 0) > sample.ms / 3;
 }
 
 const median = (values: number[]): number => {
@@ -60,15 +103,24 @@ const median = (values: number[]): number => {
 export interface ColdStartRow {
   bundle: string;
   bytes: number;
-  initMs: number;
   sizeRatio: number;
-  initRatio: number;
+  runs: number;
+  minMs: number;
+  medianMs: number;
+  /** Samples judged stalled (see STALL_FACTOR). */
+  stalled: number;
+  minRatio: number;
+  medianRatio: number;
+  /** Fewer than MIN_CLEAN unstalled samples here or in the floor: the fastest may be a stall too. */
+  unreliable: boolean;
 }
 
 export async function runColdStartBench(): Promise<ColdStartRow[]> {
   const outdir = mkdtempSync(join(tmpdir(), 'secret-store-cold-'));
   const floorEntry = join(outdir, 'floor.ts');
   writeFileSync(floorEntry, FLOOR_SOURCE);
+  const probe = join(outdir, 'probe.mjs');
+  writeFileSync(probe, PROBE_SOURCE);
   const functions = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts')).sort();
   await build({
     ...packagingOptions(),
@@ -83,38 +135,67 @@ export async function runColdStartBench(): Promise<ColdStartRow[]> {
     logLevel: 'warning',
   });
   const bundles = ['floor', ...functions.map((f) => basename(f, '.ts'))];
-  const times = new Map(bundles.map((b) => [b, [] as number[]]));
+  const samples = new Map(bundles.map((b) => [b, [] as Sample[]]));
   const file = (b: string) => join(outdir, `${b}.mjs`);
   for (let run = 0; run < RUNS; run += 1) {
-    for (const b of bundles) times.get(b)!.push(initTime(file(b)));
+    // Every bundle once per round, starting one further each round: a stall hits all of them
+    // alike, and none always runs right after the same neighbour.
+    for (let i = 0; i < bundles.length; i += 1) {
+      const b = bundles[(run + i) % bundles.length]!;
+      samples.get(b)!.push(initSample(probe, file(b)));
+    }
   }
+  const stats = new Map(
+    bundles.map((b) => {
+      const ms = samples.get(b)!.map((s) => s.ms);
+      const minMs = Math.min(...ms);
+      return [b, { minMs, medianMs: median(ms), stalled: samples.get(b)!.filter((s) => stalled(s, minMs)).length }];
+    }),
+  );
+  const floor = stats.get('floor')!;
   const floorBytes = statSync(file('floor')).size;
-  const floorInit = median(times.get('floor')!);
   return bundles.map((b) => {
     const bytes = statSync(file(b)).size;
-    const initMs = median(times.get(b)!);
-    return { bundle: b, bytes, initMs, sizeRatio: bytes / floorBytes, initRatio: initMs / floorInit };
+    const { minMs, medianMs, stalled: stalledCount } = stats.get(b)!;
+    return {
+      bundle: b,
+      bytes,
+      sizeRatio: bytes / floorBytes,
+      runs: RUNS,
+      minMs,
+      medianMs,
+      stalled: stalledCount,
+      minRatio: minMs / floor.minMs,
+      medianRatio: medianMs / floor.medianMs,
+      unreliable: RUNS - stalledCount < MIN_CLEAN || RUNS - floor.stalled < MIN_CLEAN,
+    };
   });
 }
 
 export function formatColdStartBench(rows: readonly ColdStartRow[]): string {
   const mark = (ratio: number) => (ratio <= COLD_START_TARGET ? 'ok' : 'over');
-  return [
-    `| bundle | bytes | size ratio | init ms (median of ${RUNS}) | init ratio | target ${COLD_START_TARGET}x |`,
-    '|---|---|---|---|---|---|',
-    ...rows.map((r) =>
-      r.bundle === 'floor'
-        ? `| floor (DocumentClient only) | ${r.bytes} | 1.00x | ${r.initMs.toFixed(1)} | 1.00x | baseline |`
-        : `| ${r.bundle} | ${r.bytes} | ${r.sizeRatio.toFixed(2)}x | ${r.initMs.toFixed(1)} | ${r.initRatio.toFixed(2)}x | size ${mark(r.sizeRatio)}, init ${mark(r.initRatio)} |`,
-    ),
-  ].join('\n');
+  const runs = rows[0]?.runs ?? RUNS;
+  const lines = [
+    `| bundle | bytes | size ratio | init min ms | init median ms | stalled of ${runs} | init min ratio | init median ratio | target ${COLD_START_TARGET}x (size, init min) |`,
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => {
+      const init = `| ${r.minMs.toFixed(1)} | ${r.medianMs.toFixed(1)} | ${r.stalled} |`;
+      return r.bundle === 'floor'
+        ? `| floor (DocumentClient only) | ${r.bytes} | 1.00x ${init} 1.00x | 1.00x | baseline |`
+        : `| ${r.bundle} | ${r.bytes} | ${r.sizeRatio.toFixed(2)}x ${init} ${r.minRatio.toFixed(2)}x | ${r.medianRatio.toFixed(2)}x | size ${mark(r.sizeRatio)}, init ${r.unreliable ? 'unreliable' : mark(r.minRatio)} |`;
+    }),
+  ];
+  if (rows.some((r) => r.unreliable)) {
+    lines.push('', `Init marked unreliable: fewer than ${MIN_CLEAN} unstalled samples; rerun on a quieter machine or raise COLD_START_RUNS.`);
+  }
+  return lines.join('\n');
 }
 
 export function coldStartRatios(rows: readonly ColdStartRow[]): RatioRow[] {
   const floor = rows.find((r) => r.bundle === 'floor')!;
   return rows
     .filter((r) => r !== floor)
-    .flatMap((r) => [
+    .flatMap((r): RatioRow[] => [
       {
         benchmark: `cold start: ${r.bundle} bundle size`,
         measured: `${(r.bytes / 1024).toFixed(0)} KiB`,
@@ -123,11 +204,17 @@ export function coldStartRatios(rows: readonly ColdStartRow[]): RatioRow[] {
         target: { max: COLD_START_TARGET },
       },
       {
-        benchmark: `cold start: ${r.bundle} init`,
-        measured: `${r.initMs.toFixed(1)} ms`,
-        baseline: `${floor.initMs.toFixed(1)} ms`,
-        ratio: r.initRatio,
-        target: { max: COLD_START_TARGET },
+        benchmark: `cold start: ${r.bundle} init (fastest of ${r.runs}${r.unreliable ? '; too few unstalled, not judged' : ''})`,
+        measured: `${r.minMs.toFixed(1)} ms (${r.stalled} of ${r.runs} stalled)`,
+        baseline: `${floor.minMs.toFixed(1)} ms (${floor.stalled} of ${floor.runs} stalled)`,
+        ratio: r.minRatio,
+        ...(r.unreliable ? {} : { target: { max: COLD_START_TARGET } }),
+      },
+      {
+        benchmark: `cold start: ${r.bundle} init (median of ${r.runs}, not held to the target)`,
+        measured: `${r.medianMs.toFixed(1)} ms`,
+        baseline: `${floor.medianMs.toFixed(1)} ms`,
+        ratio: r.medianRatio,
       },
     ]);
 }
