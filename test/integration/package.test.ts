@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MISSING_CREDENTIALS } from '../../lib/aws/lambda-credentials.js';
 import { BY_ID_INDEX, EXPIRY_INDEX, TABLE_DEFINITION, TTL_ATTRIBUTE } from '../../lib/store/keys.js';
+import { readZip } from '../support/zip.js';
 
 interface Resource {
   Type: string;
@@ -40,13 +42,14 @@ beforeAll(async () => {
       cwd: root,
       // No credentials are needed to package; none are given, so none can leak into the template.
       env: { PATH: process.env.PATH, HOME: process.env.HOME, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-      timeout: 480_000,
+      // Packaging takes 1-3 minutes; on a VM losing a third of its CPU to steal, over 7.
+      timeout: 900_000,
       maxBuffer: 16 * 1024 * 1024,
     },
   );
   templateText = readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8');
   resources = JSON.parse(templateText).Resources;
-}, 500_000);
+}, 960_000);
 
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
@@ -116,6 +119,18 @@ describe('packaged CloudFormation', () => {
     for (const op of FUNCTIONS) {
       const artifact = functionResource(op).Properties.Code.S3Key.split('/').pop();
       expect(statSync(join(outDir, artifact)).size).toBeGreaterThan(0);
+    }
+  });
+
+  it("bundles env-only credentials in place of the SDK's default chain (profiles, SSO, web identity, IMDS)", () => {
+    for (const op of FUNCTIONS) {
+      const files = readZip(join(outDir, functionResource(op).Properties.Code.S3Key.split('/').pop()));
+      const bundle = [...files].find(([name]) => name.endsWith(`${op}.mjs`))?.[1].toString('utf8');
+      expect(bundle, `${op}.mjs in its artifact`).toBeDefined();
+      expect(bundle).toContain(MISSING_CREDENTIALS);
+      for (const link of ['AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'sso_start_url', 'credential_process']) {
+        expect(bundle).not.toContain(link);
+      }
     }
   });
 });

@@ -1,0 +1,25 @@
+// What the Lambda bundles get in place of @aws-sdk/credential-provider-node, the SDK's default
+// credential chain (esbuild `alias` in serverless.yml; tests and scripts, unbundled, keep the
+// full chain). Lambda hands each function its execution role's credentials in
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, the first link of that
+// chain; the other links (profiles, SSO, login, web identity, processes, containers, IMDS and
+// the STS/SSO clients behind them) were ~135 KB of every bundle that Lambda never runs.
+import { fromEnv, type FromEnvInit } from '@aws-sdk/credential-provider-env';
+import { CredentialsProviderError } from '@smithy/core/config';
+
+export const MISSING_CREDENTIALS =
+  'No AWS credentials in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. The packaged functions read credentials only ' +
+  'from the environment, as Lambda provides them; to run a bundle elsewhere against AWS, export them first ' +
+  '(aws configure export-credentials --format env prints them).';
+
+/** Same name and signature as the chain it replaces, which client runtime configs import. */
+export function defaultProvider(init?: FromEnvInit) {
+  const fromEnvironment = fromEnv(init);
+  return async () => {
+    try {
+      return await fromEnvironment();
+    } catch {
+      throw new CredentialsProviderError(MISSING_CREDENTIALS, { logger: init?.logger, tryNextLink: false });
+    }
+  };
+}
