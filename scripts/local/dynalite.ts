@@ -45,6 +45,9 @@ export async function startDynalite(options: { port?: number; path?: string } = 
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
+  // DynamoDB keeps idle connections open for minutes; Node's 5 s default closes them while a
+  // stalled client is about to reuse them, and requests fail with ECONNRESET (seen in CI).
+  server.keepAliveTimeout = 120_000;
   const port = (server.address() as AddressInfo).port;
   return {
     endpoint: `http://127.0.0.1:${port}`,
