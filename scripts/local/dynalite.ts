@@ -45,8 +45,9 @@ export async function startDynalite(options: { port?: number; path?: string } = 
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  // DynamoDB keeps idle connections open for minutes; Node's 5 s default closes them while a
-  // stalled client is about to reuse them, and requests fail with ECONNRESET (seen in CI).
+  // DynamoDB keeps idle connections open for minutes, Node's server only 5 s. Suspected (not
+  // reproduced in isolation) of the ECONNRESETs that failed 50-way concurrency tests in a CI
+  // run on a badly stalled VM: sockets closed by the server just as the client reused them.
   server.keepAliveTimeout = 120_000;
   const port = (server.address() as AddressInfo).port;
   return {
