@@ -1,5 +1,5 @@
 // serverless.yml's custom.esbuild read as the esbuild options serverless-esbuild passes on, for
-// the builds outside `serverless package` that must match it (cold-start bench, packaging test).
+// builds outside `serverless package` that must match it (the cold-start bench).
 import type { BuildOptions } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

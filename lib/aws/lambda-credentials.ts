@@ -3,7 +3,7 @@
 // full chain). Lambda hands each function its execution role's credentials in
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, the first link of that
 // chain; the other links (profiles, SSO, login, web identity, processes, containers, IMDS and
-// the STS/SSO clients behind them) were ~135 KB of every bundle that Lambda never runs.
+// the STS/SSO clients behind them) were 136 KB of every bundle that Lambda never runs.
 import { fromEnv, type FromEnvInit } from '@aws-sdk/credential-provider-env';
 import { CredentialsProviderError } from '@smithy/core/config';
 

@@ -54,6 +54,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 const functionResource = (op: string) => resources[`${op[0]!.toUpperCase()}${op.slice(1)}LambdaFunction`]!;
+const artifactOf = (op: string) => join(outDir, functionResource(op).Properties.Code.S3Key.split('/').pop());
 
 function roleOf(op: string): Resource {
   const role = functionResource(op).Properties.Role;
@@ -117,14 +118,13 @@ describe('packaged CloudFormation', () => {
 
   it('packages each function as its own artifact', () => {
     for (const op of FUNCTIONS) {
-      const artifact = functionResource(op).Properties.Code.S3Key.split('/').pop();
-      expect(statSync(join(outDir, artifact)).size).toBeGreaterThan(0);
+      expect(statSync(artifactOf(op)).size).toBeGreaterThan(0);
     }
   });
 
   it("bundles env-only credentials in place of the SDK's default chain (profiles, SSO, web identity, IMDS)", () => {
     for (const op of FUNCTIONS) {
-      const files = readZip(join(outDir, functionResource(op).Properties.Code.S3Key.split('/').pop()));
+      const files = readZip(artifactOf(op));
       const bundle = [...files].find(([name]) => name.endsWith(`${op}.mjs`))?.[1].toString('utf8');
       expect(bundle, `${op}.mjs in its artifact`).toBeDefined();
       expect(bundle).toContain(MISSING_CREDENTIALS);
