@@ -2,12 +2,13 @@
 // it: each function's own role, exactly the actions it uses on the table and index ARNs,
 // no key material anywhere, and one artifact per function. Packaging needs no AWS account.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MISSING_CREDENTIALS } from '../../lib/aws/lambda-credentials.js';
+import { probeInit } from '../../scripts/init-probe.js';
 import { BY_ID_INDEX, EXPIRY_INDEX, TABLE_DEFINITION, TTL_ATTRIBUTE } from '../../lib/store/keys.js';
 import { readZip } from '../support/zip.js';
 
@@ -122,15 +123,35 @@ describe('packaged CloudFormation', () => {
     }
   });
 
+  const bundleOf = (op: string): Buffer => {
+    const files = readZip(artifactOf(op));
+    const bundle = [...files].find(([name]) => name.endsWith(`${op}.mjs`))?.[1];
+    expect(bundle, `${op}.mjs in its artifact`).toBeDefined();
+    return bundle!;
+  };
+
   it("bundles env-only credentials in place of the SDK's default chain (profiles, SSO, web identity, IMDS)", () => {
     for (const op of FUNCTIONS) {
-      const files = readZip(artifactOf(op));
-      const bundle = [...files].find(([name]) => name.endsWith(`${op}.mjs`))?.[1].toString('utf8');
-      expect(bundle, `${op}.mjs in its artifact`).toBeDefined();
+      const bundle = bundleOf(op).toString('utf8');
       expect(bundle).toContain(MISSING_CREDENTIALS);
       for (const link of ['AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'sso_start_url', 'credential_process']) {
         expect(bundle).not.toContain(link);
       }
     }
   });
+
+  // Node 24 loads undici, http2 and worker_threads for an ES-module import of node:http;
+  // lib/aws/node-http.ts stands in for it. Imported as Lambda does at cold start.
+  it.each(FUNCTIONS)('initialises %s without loading the built-ins an ES import of node:http drags in', (op) => {
+    const dir = mkdtempSync(join(tmpdir(), `secret-store-init-${op}-`));
+    try {
+      const file = join(dir, `${op}.mjs`);
+      writeFileSync(file, bundleOf(op));
+      const { builtins } = probeInit(file);
+      expect(builtins).toContain('NativeModule http');
+      expect(builtins.filter((m) => /undici|http2|worker_threads/.test(m))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
