@@ -12,9 +12,14 @@ import { probeInit } from '../../scripts/init-probe.js';
 import { BY_ID_INDEX, EXPIRY_INDEX, TABLE_DEFINITION, TTL_ATTRIBUTE } from '../../lib/store/keys.js';
 import { readZip } from '../support/zip.js';
 
+// The template is parsed JSON whose shape is what these tests assert; typing every resource
+// kind would restate CloudFormation's schema.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type TemplateValue = any;
+
 interface Resource {
   Type: string;
-  Properties: Record<string, any>;
+  Properties: Record<string, TemplateValue>;
 }
 
 const FUNCTIONS = ['create', 'get', 'list', 'expire', 'update', 'delete', 'sweep', 'rotate'] as const;
@@ -63,7 +68,7 @@ function roleOf(op: string): Resource {
 }
 
 const statementsOf = (op: string): { Action: string[]; Resource: unknown }[] =>
-  roleOf(op).Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+  roleOf(op).Properties.Policies.flatMap((p: TemplateValue) => p.PolicyDocument.Statement);
 
 describe('packaged CloudFormation', () => {
   it.each(FUNCTIONS)('gives %s its own role with only the actions it sends', (op) => {
