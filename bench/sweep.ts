@@ -5,7 +5,7 @@
 // as the baseline. Target: items read / due <= 1.1. The run fails if the sweep expires any
 // other number of secrets than are due.
 import { randomBytes } from 'node:crypto';
-import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { Sealer } from '../lib/crypto/sealer.js';
 import { createInput, parse } from '../lib/domain/schema.js';
@@ -117,11 +117,10 @@ interface Meter {
   scans: number;
   writes: number;
   scanned: number;
-  returned: number;
   readUnits: number;
 }
 
-const emptyMeter = (): Meter => ({ queries: 0, scans: 0, writes: 0, scanned: 0, returned: 0, readUnits: 0 });
+const emptyMeter = (): Meter => ({ queries: 0, scans: 0, writes: 0, scanned: 0, readUnits: 0 });
 
 export async function runSweepBench(options: { secrets?: number } = {}): Promise<SweepBenchRow> {
   const count = options.secrets ?? Number(process.env.SWEEP_BENCH_SECRETS ?? 20_000);
@@ -141,12 +140,11 @@ export async function runSweepBench(options: { secrets?: number } = {}): Promise
         const read = context.commandName === 'QueryCommand' || context.commandName === 'ScanCommand';
         if (read) input.ReturnConsumedCapacity = 'TOTAL';
         const result = await next(args);
-        const output = result.output as { ScannedCount?: number; Count?: number; ConsumedCapacity?: { CapacityUnits?: number } };
+        const output = result.output as { ScannedCount?: number; ConsumedCapacity?: { CapacityUnits?: number } };
         if (read) {
           if (context.commandName === 'QueryCommand') meter.queries += 1;
           else meter.scans += 1;
           meter.scanned += output.ScannedCount ?? 0;
-          meter.returned += output.Count ?? 0;
           meter.readUnits += output.ConsumedCapacity?.CapacityUnits ?? 0;
         } else {
           meter.writes += 1;
@@ -168,20 +166,18 @@ export async function runSweepBench(options: { secrets?: number } = {}): Promise
     meter = emptyMeter();
     started = performance.now();
     const scanNow = new Date().toISOString();
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page: ScanCommandOutput = await dynamo.send(
-        new ScanCommand({
-          TableName: store.tableName,
-          FilterExpression: 'expiresAt <= :now AND attribute_exists(#token)',
-          ProjectionExpression: 'pk, sk',
-          ExpressionAttributeNames: { '#token': 'token' },
-          ExpressionAttributeValues: { ':now': scanNow },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const dueScan = paginateScan(
+      { client: dynamo },
+      {
+        TableName: store.tableName,
+        FilterExpression: 'expiresAt <= :now AND attribute_exists(#token)',
+        ProjectionExpression: 'pk, sk',
+        ExpressionAttributeNames: { '#token': 'token' },
+        ExpressionAttributeValues: { ':now': scanNow },
+      },
+    );
+    let scanKept = 0;
+    for await (const page of dueScan) scanKept += page.Items?.length ?? 0;
     const scanMs = performance.now() - started;
     const scan = { ...meter };
 
@@ -204,7 +200,7 @@ export async function runSweepBench(options: { secrets?: number } = {}): Promise
 
     // Correctness: exactly the due secrets were destroyed, once each, and none is left due.
     const problems: string[] = [];
-    if (scan.returned !== due) problems.push(`the Scan found ${scan.returned} due secrets, expected ${due}`);
+    if (scanKept !== due) problems.push(`the Scan found ${scanKept} due secrets, expected ${due}`);
     if (expired !== due) problems.push(`the sweep expired ${expired} secrets, ${due} were due`);
     if (examined !== due) problems.push(`the sweep examined ${examined} index entries, ${due} were due`);
     const again = (await handlers.sweep({}, lambdaContext())) as { examined: number; expired: number };
@@ -212,23 +208,21 @@ export async function runSweepBench(options: { secrets?: number } = {}): Promise
     meter = emptyMeter();
     let swept = 0;
     let sweptWithToken = 0;
-    startKey = undefined;
-    do {
-      const page: ScanCommandOutput = await dynamo.send(
-        new ScanCommand({
-          TableName: store.tableName,
-          FilterExpression: 'attribute_exists(sweptAt)',
-          ProjectionExpression: 'pk, expiresAt, #token, expiryShard',
-          ExpressionAttributeNames: { '#token': 'token' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    const sweptScan = paginateScan(
+      { client: dynamo },
+      {
+        TableName: store.tableName,
+        FilterExpression: 'attribute_exists(sweptAt)',
+        ProjectionExpression: 'pk, expiresAt, #token, expiryShard',
+        ExpressionAttributeNames: { '#token': 'token' },
+      },
+    );
+    for await (const page of sweptScan) {
       for (const item of page.Items ?? []) {
         swept += 1;
         if (item.token !== undefined || item.expiryShard !== undefined) sweptWithToken += 1;
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    }
     if (swept !== due) problems.push(`${swept} items carry sweptAt, ${due} were due`);
     if (sweptWithToken !== 0) problems.push(`${sweptWithToken} swept items still hold a token or an expiry-index entry`);
     if (problems.length > 0) throw new Error(`sweep benchmark: WRONG RESULT: ${problems.join('; ')}`);
@@ -246,7 +240,7 @@ export async function runSweepBench(options: { secrets?: number } = {}): Promise
       sweepRuns,
       sweepMs,
       scanRead: scan.scanned,
-      scanMatched: scan.returned,
+      scanMatched: scanKept,
       scanRequests: scan.scans,
       scanReadUnits: scan.readUnits,
       scanMs,

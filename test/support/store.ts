@@ -1,7 +1,7 @@
 // An isolated store for one test file: its own dynalite on a free port, its own table,
 // and the environment the functions read at cold start.
 import { randomBytes } from 'node:crypto';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { ensureTable, localClient, startDynalite, type LocalDynamo } from '../../scripts/local/dynalite.js';
 
 export const TEST_KEYS = [
@@ -38,12 +38,7 @@ export async function startTestStore(env: Record<string, string> = {}): Promise<
     tableName,
     async scanAll() {
       const items: Record<string, unknown>[] = [];
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey }));
-        items.push(...(page.Items ?? []));
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      for await (const page of paginateScan({ client }, { TableName: tableName })) items.push(...(page.Items ?? []));
       return items;
     },
     async close() {
