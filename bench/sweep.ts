@@ -5,7 +5,7 @@
 // as the baseline. Target: items read / due <= 1.1. The run fails if the sweep expires any
 // other number of secrets than are due.
 import { randomBytes } from 'node:crypto';
-import { BatchWriteCommand, DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, paginateScan, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { Sealer } from '../lib/crypto/sealer.js';
 import { createInput, parse } from '../lib/domain/schema.js';
@@ -162,20 +162,20 @@ export async function runSweepBench(options: { secrets?: number } = {}): Promise
     await load(store.endpoint, store.tableName, items);
     const loadMs = performance.now() - started;
 
+    // Whole-table scans on the store's own client, so the meter counts them.
+    const scanPages = (input: Omit<ScanCommandInput, 'TableName'>) =>
+      paginateScan({ client: dynamo }, { TableName: store.tableName, ...input });
+
     // The baseline first, while every due secret still holds its token.
     meter = emptyMeter();
     started = performance.now();
     const scanNow = new Date().toISOString();
-    const dueScan = paginateScan(
-      { client: dynamo },
-      {
-        TableName: store.tableName,
-        FilterExpression: 'expiresAt <= :now AND attribute_exists(#token)',
-        ProjectionExpression: 'pk, sk',
-        ExpressionAttributeNames: { '#token': 'token' },
-        ExpressionAttributeValues: { ':now': scanNow },
-      },
-    );
+    const dueScan = scanPages({
+      FilterExpression: 'expiresAt <= :now AND attribute_exists(#token)',
+      ProjectionExpression: 'pk, sk',
+      ExpressionAttributeNames: { '#token': 'token' },
+      ExpressionAttributeValues: { ':now': scanNow },
+    });
     let scanKept = 0;
     for await (const page of dueScan) scanKept += page.Items?.length ?? 0;
     const scanMs = performance.now() - started;
@@ -208,15 +208,11 @@ export async function runSweepBench(options: { secrets?: number } = {}): Promise
     meter = emptyMeter();
     let swept = 0;
     let sweptWithToken = 0;
-    const sweptScan = paginateScan(
-      { client: dynamo },
-      {
-        TableName: store.tableName,
-        FilterExpression: 'attribute_exists(sweptAt)',
-        ProjectionExpression: 'pk, expiresAt, #token, expiryShard',
-        ExpressionAttributeNames: { '#token': 'token' },
-      },
-    );
+    const sweptScan = scanPages({
+      FilterExpression: 'attribute_exists(sweptAt)',
+      ProjectionExpression: 'pk, expiresAt, #token, expiryShard',
+      ExpressionAttributeNames: { '#token': 'token' },
+    });
     for await (const page of sweptScan) {
       for (const item of page.Items ?? []) {
         swept += 1;

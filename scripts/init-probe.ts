@@ -8,7 +8,7 @@ import { projectRoot } from './packaging.js';
 const IMPORT_BUNDLE = join(projectRoot, 'scripts/import-bundle.mjs');
 
 /** What a Lambda function's environment holds at cold start (values are local placeholders). */
-export const LAMBDA_ENV = {
+const LAMBDA_ENV = {
   TABLE_NAME: 'secret-store-bench-secrets',
   FERNET_KEYS: TEST_KEYS[0]!,
   AWS_REGION: 'us-east-1',
