@@ -6,9 +6,9 @@
 // (both indexes are KEYS_ONLY), and at least 0.5 read unit per eventually consistent read.
 // Prices are published list prices; the Lambda line is an estimate, labelled as such.
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { TABLE_DEFINITION } from '../lib/store/keys.js';
-import { localClient } from '../scripts/local/dynalite.js';
-import { httpEvent, lambdaContext, type HttpResponse } from '../test/support/http.js';
+import { TABLE_DEFINITION } from '../lib/store/table.js';
+import { localClient } from '../local/dynalite.js';
+import { httpEvent, lambdaContext, type HttpResponse } from '../local/lambda-events.js';
 import { discardStdout, integer, isMain, markdownTable, median, meterRoundTrips, openBenchStore } from './support.js';
 
 // --- Published prices, us-east-1, as of late 2024 -------------------------------------------
@@ -121,9 +121,9 @@ export async function runCapacityBench(): Promise<CapacityBenchResult> {
   const inspect = async (key: Record<string, unknown>) =>
     (await inspector.send(new GetCommand({ TableName: store.tableName, Key: key, ConsistentRead: true }))).Item;
   try {
-    const { loadHandlers } = await import('../test/support/handlers.js');
+    const { loadHandlers } = await import('../functions/index.js');
     const handlers = await loadHandlers();
-    const { dynamo, logger } = await import('../lib/runtime/clients.js');
+    const { dynamoClient: dynamo, logger } = await import('../lib/wiring.js');
     logger.setLogLevel('ERROR');
 
     let row: CapacityRow | undefined;

@@ -14,12 +14,13 @@
 // cost without interference, so the ratio held against the target is fastest / fastest.
 // The median and its ratio are still reported, with the number of samples judged stalled.
 import { build, type BuildOptions } from 'esbuild';
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { packagingOptions, projectRoot as root } from '../scripts/packaging.js';
-import { probeInit, type InitSample } from '../scripts/init-probe.js';
+import { packagingOptions, projectRoot as root } from './packaging.js';
+import { probeInit, type InitSample } from './init-probe.js';
+import { FUNCTIONS } from '../functions/index.js';
 import { reportRatios, type RatioRow } from './ratios.js';
 
 const RUNS = Number(process.env.COLD_START_RUNS ?? 31);
@@ -75,7 +76,7 @@ export async function runColdStartBench(): Promise<ColdStartRow[]> {
   const outdir = mkdtempSync(join(tmpdir(), 'secret-store-cold-'));
   const floorEntry = join(outdir, 'floor.ts');
   writeFileSync(floorEntry, FLOOR_SOURCE);
-  const functions = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts')).sort();
+  const functions = Object.keys(FUNCTIONS).sort();
   const packaging = packagingOptions();
   const stock: BuildOptions = { ...packaging, alias: undefined };
   const common: BuildOptions = {
@@ -91,10 +92,10 @@ export async function runColdStartBench(): Promise<ColdStartRow[]> {
     ...common,
     entryPoints: Object.fromEntries([
       [LEAN_FLOOR, floorEntry],
-      ...functions.map((f) => [basename(f, '.ts'), join(root, 'functions', f)]),
+      ...functions.map((name) => [name, join(root, 'functions', name, 'handler.ts')]),
     ]),
   });
-  const bundles = ['floor', LEAN_FLOOR, ...functions.map((f) => basename(f, '.ts'))];
+  const bundles = ['floor', LEAN_FLOOR, ...functions];
   const samples = new Map(bundles.map((b) => [b, [] as InitSample[]]));
   const file = (b: string) => join(outdir, `${b}.mjs`);
   for (let run = 0; run < RUNS; run += 1) {

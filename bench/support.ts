@@ -1,7 +1,7 @@
 // Helpers shared by the benchmarks: the store they run against, order statistics, tables.
 import { pathToFileURL } from 'node:url';
-import { ensureTable, startDynalite } from '../scripts/local/dynalite.js';
-import { startTestStore } from '../test/support/store.js';
+import { ensureTable, startDynalite } from '../local/dynalite.js';
+import { startLocalStore } from '../local/store.js';
 
 /** True when the module at `url` is the script node was started with (`npx tsx bench/x.ts`). */
 export const isMain = (url: string): boolean =>
@@ -10,10 +10,12 @@ export const isMain = (url: string): boolean =>
 export interface BenchStore {
   endpoint: string;
   tableName: string;
+  /** The functions' Fernet keys, primary first. */
+  keys: string[];
   close(): Promise<void>;
 }
 
-// startTestStore names its tables like this and serves on 127.0.0.1.
+// startLocalStore names its tables like this and serves on 127.0.0.1.
 const TEST_TABLE = /^secrets-test-[0-9a-f]{8}$/;
 const TEST_ENDPOINT = /^http:\/\/127\.0\.0\.1:(\d+)$/;
 
@@ -21,7 +23,7 @@ const TEST_ENDPOINT = /^http:\/\/127\.0\.0\.1:(\d+)$/;
  * An empty store for one benchmark. The functions read their configuration once per process
  * (module-scope clients, as in Lambda), so when an earlier benchmark in this process already
  * loaded them against a test store, the new store takes that store's port and table name;
- * otherwise it is a fresh startTestStore. Either way the caller imports the handlers after this.
+ * otherwise it is a fresh startLocalStore. Either way the caller imports the handlers after this.
  */
 export async function openBenchStore(env: Record<string, string> = {}): Promise<BenchStore> {
   const table = process.env.TABLE_NAME;
@@ -30,10 +32,11 @@ export async function openBenchStore(env: Record<string, string> = {}): Promise<
     const dynamo = await startDynalite({ port: Number(port) });
     await ensureTable(dynamo.endpoint, table);
     Object.assign(process.env, env);
-    return { endpoint: dynamo.endpoint, tableName: table, close: () => dynamo.close() };
+    const keys = (process.env.FERNET_KEYS ?? '').split(',');
+    return { endpoint: dynamo.endpoint, tableName: table, keys, close: () => dynamo.close() };
   }
-  const store = await startTestStore(env);
-  return { endpoint: store.dynamo.endpoint, tableName: store.tableName, close: () => store.close() };
+  const store = await startLocalStore({ env });
+  return { endpoint: store.dynamo.endpoint, tableName: store.tableName, keys: store.keys, close: () => store.close() };
 }
 
 /** The q-quantile (0..1) of ascending `sorted` values, by nearest rank. */

@@ -8,13 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { BatchWriteCommand, DynamoDBDocumentClient, paginateScan, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { Sealer } from '../lib/crypto/sealer.js';
-import { createInput, parse } from '../lib/domain/schema.js';
+import { createInput } from '../lib/domain/inputs.js';
+import { parse } from '../lib/domain/rules.js';
 import { SecretService } from '../lib/secrets/service.js';
-import type { SecretItem } from '../lib/store/secret-item.js';
+import type { SecretItem } from '../lib/domain/secret.js';
 import type { SecretRepository } from '../lib/store/secret-repository.js';
-import { localClient } from '../scripts/local/dynalite.js';
-import { lambdaContext } from '../test/support/http.js';
-import { TEST_KEYS } from '../test/support/store.js';
+import { localClient } from '../local/dynalite.js';
+import { lambdaContext } from '../local/lambda-events.js';
 import { reportRatios, type RatioRow } from './ratios.js';
 import { fixed, inParallel, integer, isMain, markdownTable, openBenchStore, seconds } from './support.js';
 
@@ -59,9 +59,9 @@ const DAY = 24 * HOUR;
  * Sealer and a repository that only collects the item. Its clock is set two days back so
  * that due secrets could be created with an expiry that has passed by now.
  */
-async function buildItems(count: number, now: number): Promise<SecretItem[]> {
+async function buildItems(count: number, now: number, key: string): Promise<SecretItem[]> {
   const items: SecretItem[] = [];
-  const sealer = new Sealer([TEST_KEYS[0]!]);
+  const sealer = new Sealer([key]);
   const builder = new SecretService({
     repository: { create: async (item: SecretItem) => void items.push(item) } as unknown as SecretRepository,
     sealer: () => sealer,
@@ -127,9 +127,9 @@ export async function runSweepBench(options: { secrets?: number } = {}): Promise
   if (!Number.isInteger(count) || count < 100) throw new Error('SWEEP_BENCH_SECRETS must be an integer of at least 100');
   const store = await openBenchStore({ POWERTOOLS_LOG_LEVEL: 'ERROR' });
   try {
-    const { loadHandlers } = await import('../test/support/handlers.js');
+    const { loadHandlers } = await import('../functions/index.js');
     const handlers = await loadHandlers();
-    const { dynamo, logger } = await import('../lib/runtime/clients.js');
+    const { dynamoClient: dynamo, logger } = await import('../lib/wiring.js');
     logger.setLogLevel('ERROR');
 
     // Every request on the store's own client, Query and Scan with their consumed capacity.
@@ -155,8 +155,8 @@ export async function runSweepBench(options: { secrets?: number } = {}): Promise
     );
 
     const now = Date.now();
-    const items = await buildItems(count, now);
-    const due = items.filter((item) => item.expiresAt !== undefined && item.expiresAt <= new Date(now).toISOString()).length;
+    const items = await buildItems(count, now, store.keys[0]!);
+    const due = items.filter((item) => item.expiresAt != null && item.expiresAt <= new Date(now).toISOString()).length;
     const future = items.filter((item) => item.expiryDue !== undefined).length - due;
     let started = performance.now();
     await load(store.endpoint, store.tableName, items);

@@ -3,8 +3,8 @@
 // store's own DynamoDB client and the same local dynalite, in one run. The paths alternate in
 // batches so machine noise hits all of them alike. Target: handler median <= 1.3x bare.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { secretKey } from '../lib/store/keys.js';
-import { httpEvent, lambdaContext, type HttpResponse } from '../test/support/http.js';
+import { secretKey } from '../lib/store/table.js';
+import { httpEvent, lambdaContext, type HttpResponse } from '../local/lambda-events.js';
 import { reportRatios, type RatioRow } from './ratios.js';
 import {
   discardStdout,
@@ -62,9 +62,9 @@ export async function runWarmBench(options: { requests?: number } = {}): Promise
   const store = await openBenchStore({ POWERTOOLS_LOG_LEVEL: 'INFO' });
   const stdout = discardStdout();
   try {
-    const { loadHandlers } = await import('../test/support/handlers.js');
+    const { loadHandlers } = await import('../functions/index.js');
     const handlers = await loadHandlers();
-    const { dynamo, logger } = await import('../lib/runtime/clients.js');
+    const { dynamoClient: dynamo, logger } = await import('../lib/wiring.js');
     logger.setLogLevel('INFO');
 
     const names = { direct: 'warmDirect', http: 'warmHttp', bare: 'warmBare' };

@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { developmentKey } from './local/dev-key.js';
-import { ensureTable, startDynalite } from './local/dynalite.js';
+import { developmentKey } from '../local/dev-key.js';
+import { ensureTable, startDynalite } from '../local/dynalite.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.LOCAL_DATA_DIR ?? join(root, '.local');

@@ -1,5 +1,5 @@
 // npm run token -- <profileId>: prints a token the local HTTP API accepts.
-import { localToken } from './local/token.js';
+import { localToken } from '../local/token.js';
 
 const profileId = process.argv[2];
 if (!profileId) {

@@ -118,13 +118,19 @@ export class DecryptionFailed extends SecretStoreError {
   }
 }
 
+const UNAVAILABLE = {
+  database: 'The database is busy. Retry later.',
+  keys: 'The encryption keys cannot be loaded. Retry later.',
+};
+
 export class ServiceUnavailable extends SecretStoreError {
   override readonly name = 'ServiceUnavailable';
   readonly status = 503;
   readonly title = 'Service unavailable';
-  constructor(retryAfterSeconds = 1, options?: ErrorOptions) {
-    super('The database is busy. Retry later.', options);
-    this.headers['Retry-After'] = String(retryAfterSeconds);
+  /** `unavailable`: what could not be reached, which the message names. */
+  constructor(unavailable: 'database' | 'keys', options?: ErrorOptions) {
+    super(UNAVAILABLE[unavailable], options);
+    this.headers['Retry-After'] = '1';
   }
 }
 

@@ -1,17 +1,16 @@
 // The secret lifecycle: what each operation does, independent of how it was invoked.
 // Side effects (store, keys, clock, ids, events) come in as dependencies.
-import { DecryptionFailed, ValidationError } from '../domain/errors.js';
-import type { CreateInput, ListInput, UpdateInput } from '../domain/schema.js';
-import { LIST_LIMIT_DEFAULT } from '../domain/schema.js';
 import { UnsealError, type Sealer } from '../crypto/sealer.js';
-import { allExpiryShards, idIndexKey, secretKey } from '../store/keys.js';
+import { DecryptionFailed, ValidationError } from '../domain/errors.js';
+import { LIST_LIMIT_DEFAULT, type CreateInput, type ListInput, type UpdateInput } from '../domain/inputs.js';
+import { createdAttributes, toSecret, type Secret, type SecretItem } from '../domain/secret.js';
+import { expiryIndexEntry, type SecretRef, type SecretRepository } from '../store/secret-repository.js';
+import { allExpiryShards, idIndexKey, secretKey } from '../store/table.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import type { AuditEvents } from './events.js';
 
 const SWEEP_PAGE = 100;
 const ROTATE_PAGE = 100;
-import { toSecret, type Secret, type SecretItem } from '../store/secret-item.js';
-import { expiryIndexEntry, type SecretRef, type SecretRepository } from '../store/secret-repository.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
-import type { AuditEvents } from './events.js';
 
 export interface SecretServiceDeps {
   repository: SecretRepository;
@@ -58,23 +57,19 @@ export class SecretService {
     }
     const ref = { profileId, name: input.name };
     const id = this.deps.newId();
-    const item: SecretItem = {
+    const item = {
       ...secretKey(profileId, input.name),
-      id,
       idKey: idIndexKey(id),
       profileId,
-      name: input.name,
-      description: input.description ?? '',
-      version: input.version ?? '1.0.0',
-      annotations: { ...input.annotations },
-      tags: input.tags ?? [],
+      id,
+      ...createdAttributes(input),
       createdAt: now,
       updatedAt: now,
       lastAccessed: null,
       revision: 1,
       ...this.deps.sealer().seal(ref, input.value),
-      ...(input.expiresAt != null && { expiresAt: input.expiresAt, ...expiryIndexEntry(ref, input.expiresAt) }),
-    };
+      ...(input.expiresAt != null && expiryIndexEntry(ref, input.expiresAt)),
+    } as SecretItem;
     await this.deps.repository.create(item);
     await this.deps.events.publish('secret.created', item);
     return toSecret(item, now);
@@ -175,7 +170,7 @@ export class SecretService {
     let startKey: Record<string, unknown> | undefined;
     do {
       if (options.timeLeft() < options.reserveMs) return { ...report, more: true };
-      const page = await this.deps.repository.withTokens(ROTATE_PAGE, startKey);
+      const page = await this.deps.repository.sealedSecretsPage(ROTATE_PAGE, startKey);
       for (const item of page.items) {
         report.examined += 1;
         if (item.token === undefined) continue;
@@ -191,7 +186,7 @@ export class SecretService {
           options.onFailure(item);
           continue;
         }
-        if (await this.deps.repository.replaceToken(item, resealed.token, resealed.binding)) {
+        if (await this.deps.repository.replaceToken(item, resealed)) {
           report.rotated += 1;
           await this.deps.events.publish('secret.rotated', item);
         }

@@ -17,6 +17,8 @@ import {
   ServiceUnavailable,
   isSecretStoreError,
 } from '../domain/errors.js';
+import type { SealedValue } from '../crypto/sealer.js';
+import { PUBLIC_SOURCE_ATTRIBUTES, type SecretItem, type UpdateFields } from '../domain/secret.js';
 import {
   BY_ID_INDEX,
   EXPIRY_INDEX,
@@ -28,14 +30,13 @@ import {
   secretSortPrefix,
   TTL_ATTRIBUTE,
   type PrimaryKey,
-} from './keys.js';
+} from './table.js';
 
 /** Which secret: names are unique per profile. */
 export interface SecretRef {
   profileId: string;
   name: string;
 }
-import type { SecretItem } from './secret-item.js';
 
 export type ExpiredFilter = 'exclude' | 'include' | 'only';
 
@@ -54,30 +55,22 @@ export interface ListPage {
   more: boolean;
 }
 
-/** Fields a PATCH may set; `expiresAt: null` clears the expiry. */
-export interface SecretChanges {
-  token?: string;
-  binding?: string;
-  description?: string;
-  version?: string;
-  annotations?: Record<string, string>;
-  tags?: string[];
-  expiresAt?: string | null;
-}
+/** What a PATCH sets: its fields (`expiresAt: null` clears the expiry), a new value sealed. */
+export type SecretChanges = Omit<UpdateFields, 'value'> & Partial<SealedValue>;
 
 // Reads a secret is "live" (may be read or changed) when it has not reached its expiry.
 const EXISTS = 'attribute_exists(pk)';
 const NOT_EXPIRED = '(attribute_not_exists(expiresAt) OR expiresAt > :now)';
-const PUBLIC_ATTRIBUTES = [
-  'id', 'name', 'description', 'version', 'annotations', 'tags', 'createdAt', 'updatedAt',
-  'lastAccessed', 'expiresAt', 'revision', 'sweptAt', 'sk',
-];
+// What a list reads: the Secret's sources, and the sort key that names a secret.
+const LISTED_ATTRIBUTES = [...PUBLIC_SOURCE_ATTRIBUTES, 'sk'];
 
-/** A condition that only means "someone else got there first". */
-class NotDue extends Error {}
+/** A condition expression that did not hold, with the item as it was (when asked for). */
+interface ConditionFailed {
+  conditionFailed: true;
+  existing?: Record<string, unknown>;
+}
 
-/** A condition that failed on our own earlier attempt's write: the write is done. */
-class AlreadyWritten extends Error {}
+const conditionFailed = (result: CommandResult | ConditionFailed): result is ConditionFailed => 'conditionFailed' in result;
 
 interface CommandResult {
   Attributes?: SecretItem;
@@ -93,20 +86,18 @@ export class SecretRepository {
 
   /** Inserts a new secret; SecretAlreadyExists when the profile already has the name. */
   async create(item: SecretItem): Promise<void> {
-    try {
-      await this.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-        // The SDK retries a 5xx, and a 5xx can come after the write took effect: then the
-        // retry meets this very item (same id), which is a success, not a name clash.
-        (existing) => (existing && stringAttribute(existing, 'id') === item.id ? new AlreadyWritten() : new SecretAlreadyExists(item.name)),
-      );
-    } catch (error) {
-      if (!(error instanceof AlreadyWritten)) throw error;
+    const result = await this.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    // The SDK retries a 5xx, and a 5xx can come after the write took effect: then the
+    // retry meets this very item (same id), which is a success, not a name clash.
+    if (conditionFailed(result) && !(result.existing && stringAttribute(result.existing, 'id') === item.id)) {
+      throw new SecretAlreadyExists(item.name);
     }
   }
 
@@ -122,14 +113,14 @@ export class SecretRepository {
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
-      (existing) => (existing ? new SecretExpired(ref.name) : new SecretNotFound(ref.name)),
     );
-    return result.Attributes!;
+    if (conditionFailed(result)) throw result.existing ? new SecretExpired(ref.name) : new SecretNotFound(ref.name);
+    return withName(result.Attributes!);
   }
 
   /** The name of a profile's secret with this id, through the id index. */
   async nameOfId(profileId: string, id: string): Promise<string> {
-    const result = await this.send(
+    const result = (await this.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: BY_ID_INDEX,
@@ -137,7 +128,7 @@ export class SecretRepository {
         ExpressionAttributeValues: { ':idKey': idIndexKey(id) },
         Limit: 1,
       }),
-    );
+    )) as CommandResult;
     const found = result.Items?.[0] as PrimaryKey | undefined;
     // Another profile's id answers exactly like an unknown id.
     if (!found || found.pk !== profilePartition(profileId)) throw new SecretNotFound(id);
@@ -159,14 +150,14 @@ export class SecretRepository {
       filters.push('contains(tags, :tag)');
       values[':tag'] = query.tag;
     }
-    const names = Object.fromEntries(PUBLIC_ATTRIBUTES.map((a) => [`#${a}`, a]));
+    const names = Object.fromEntries(LISTED_ATTRIBUTES.map((a) => [`#${a}`, a]));
 
     const items: SecretItem[] = [];
     let startKey: Record<string, unknown> | undefined =
       query.after === undefined ? undefined : { ...secretKey(profileId, query.after) };
     // One more than a page tells whether another page exists without an extra request.
     do {
-      const result = await this.send(
+      const result = (await this.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
@@ -177,8 +168,8 @@ export class SecretRepository {
           ExclusiveStartKey: startKey,
           Limit: query.limit + 1 - items.length,
         }),
-      );
-      items.push(...((result.Items ?? []) as unknown as SecretItem[]));
+      )) as CommandResult;
+      items.push(...((result.Items ?? []) as unknown as SecretItem[]).map(withName));
       startKey = result.LastEvaluatedKey;
     } while (items.length <= query.limit && startKey !== undefined);
 
@@ -204,9 +195,9 @@ export class SecretRepository {
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
-      (existing) => (existing ? new SecretExpired(ref.name) : new SecretNotFound(ref.name)),
     );
-    return result.Attributes!;
+    if (conditionFailed(result)) throw result.existing ? new SecretExpired(ref.name) : new SecretNotFound(ref.name);
+    return withName(result.Attributes!);
   }
 
   /**
@@ -247,14 +238,14 @@ export class SecretRepository {
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
-      (existing) => {
-        if (!existing) return new SecretNotFound(ref.name);
-        const expiresAt = stringAttribute(existing, 'expiresAt');
-        if (expiresAt !== undefined && expiresAt <= now) return new SecretExpired(ref.name);
-        return new PreconditionFailed(ref.name);
-      },
     );
-    return result.Attributes!;
+    if (conditionFailed(result)) {
+      if (!result.existing) throw new SecretNotFound(ref.name);
+      const expiresAt = stringAttribute(result.existing, 'expiresAt');
+      if (expiresAt !== undefined && expiresAt <= now) throw new SecretExpired(ref.name);
+      throw new PreconditionFailed(ref.name);
+    }
+    return withName(result.Attributes!);
   }
 
   /** Deletes a secret (live, expired or swept); SecretNotFound when absent. */
@@ -266,14 +257,14 @@ export class SecretRepository {
         ConditionExpression: EXISTS,
         ReturnValues: 'ALL_OLD',
       }),
-      () => new SecretNotFound(ref.name),
     );
-    return result.Attributes!;
+    if (conditionFailed(result)) throw new SecretNotFound(ref.name);
+    return withName(result.Attributes!);
   }
 
   /** One page of the expiry index in a shard: keys of secrets due at or before `now`. */
   async dueInShard(shard: string, now: string, limit: number, startKey?: Record<string, unknown>) {
-    const result = await this.send(
+    const result = (await this.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: EXPIRY_INDEX,
@@ -282,7 +273,7 @@ export class SecretRepository {
         ExclusiveStartKey: startKey,
         Limit: limit,
       }),
-    );
+    )) as CommandResult;
     return {
       keys: (result.Items ?? []).map((item) => ({ pk: item.pk as string, sk: item.sk as string })),
       nextKey: result.LastEvaluatedKey,
@@ -295,29 +286,23 @@ export class SecretRepository {
    * concurrent run, deleted, or given a later expiry): nothing is done twice.
    */
   async sweep(key: PrimaryKey, now: string, purgeAt: number): Promise<SecretItem | null> {
-    try {
-      const result = await this.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: 'SET sweptAt = :now, #ttl = :purgeAt REMOVE #token, binding, expiryShard, expiryDue',
-          ConditionExpression: 'attribute_exists(expiryShard) AND expiresAt <= :now',
-          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#token': 'token' },
-          ExpressionAttributeValues: { ':now': now, ':purgeAt': purgeAt },
-          ReturnValues: 'ALL_NEW',
-        }),
-        () => new NotDue(),
-      );
-      return result.Attributes!;
-    } catch (error) {
-      if (error instanceof NotDue) return null;
-      throw error;
-    }
+    const result = await this.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'SET sweptAt = :now, #ttl = :purgeAt REMOVE #token, binding, expiryShard, expiryDue',
+        ConditionExpression: 'attribute_exists(expiryShard) AND expiresAt <= :now',
+        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#token': 'token' },
+        ExpressionAttributeValues: { ':now': now, ':purgeAt': purgeAt },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return conditionFailed(result) ? null : withName(result.Attributes!);
   }
 
-  /** One page of all secrets that still hold a token: rotation's worklist. */
-  async withTokens(limit: number, startKey?: Record<string, unknown>) {
-    const result = await this.send(
+  /** One page of every secret that still holds a token, whatever its profile: rotation's worklist. */
+  async sealedSecretsPage(limit: number, startKey?: Record<string, unknown>) {
+    const result = (await this.send(
       new ScanCommand({
         TableName: this.tableName,
         FilterExpression: 'attribute_exists(#token)',
@@ -326,46 +311,40 @@ export class SecretRepository {
         ExclusiveStartKey: startKey,
         Limit: limit,
       }),
-    );
+    )) as CommandResult;
     return { items: (result.Items ?? []) as unknown as SecretItem[], nextKey: result.LastEvaluatedKey };
   }
 
   /** Replaces a token, only if it is still the one that was read (rotation never races an update). */
-  async replaceToken(item: SecretItem, token: string, binding: string): Promise<boolean> {
-    try {
-      await this.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: item.pk, sk: item.sk },
-          UpdateExpression: 'SET #token = :token, binding = :binding',
-          ConditionExpression: '#token = :old',
-          ExpressionAttributeNames: { '#token': 'token' },
-          ExpressionAttributeValues: { ':token': token, ':binding': binding, ':old': item.token },
-        }),
-        () => new NotDue(),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof NotDue) return false;
-      throw error;
-    }
+  async replaceToken(item: SecretItem, sealed: SealedValue): Promise<boolean> {
+    const result = await this.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: item.pk, sk: item.sk },
+        UpdateExpression: 'SET #token = :token, binding = :binding',
+        ConditionExpression: '#token = :old',
+        ExpressionAttributeNames: { '#token': 'token' },
+        ExpressionAttributeValues: { ':token': sealed.token, ':binding': sealed.binding, ':old': item.token },
+      }),
+    );
+    return !conditionFailed(result);
   }
 
-  /** Sends a command; a failed condition becomes `onConditionFailed(existing item)`. */
+  /** Sends a command; a condition that did not hold is a result, any other failure an error. */
   private async send(
     command: PutCommand | UpdateCommand | QueryCommand | DeleteCommand | ScanCommand,
-    onConditionFailed?: (existing: Record<string, unknown> | undefined) => Error,
-  ): Promise<CommandResult> {
+  ): Promise<CommandResult | ConditionFailed> {
     try {
       return (await this.db.send(command as never)) as CommandResult;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException && onConditionFailed) {
-        throw onConditionFailed(error.Item);
-      }
+      if (error instanceof ConditionalCheckFailedException) return { conditionFailed: true, existing: error.Item };
       throw translateDatabaseError(error);
     }
   }
 }
+
+/** An item read from the table always has its name: the sort key says it. */
+const withName = (item: SecretItem): SecretItem => (item.name === undefined ? { ...item, name: nameFromSortKey(item.sk) } : item);
 
 /**
  * A string attribute of the item returned with a failed condition. The DocumentClient does not
@@ -404,7 +383,7 @@ export function translateDatabaseError(error: unknown): Error {
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(e?.code ?? '') ||
     e?.name === 'TimeoutError'
   ) {
-    return new ServiceUnavailable(1, { cause: error });
+    return new ServiceUnavailable('database', { cause: error });
   }
   return error as Error;
 }

@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { localClient } from '../../scripts/local/dynalite.js';
-import { secretKey } from '../../lib/store/keys.js';
+import { localClient } from '../../local/dynalite.js';
+import { secretKey } from '../../lib/store/table.js';
 import { json, lambdaContext, type HttpRequest, type HttpResponse } from '../support/http.js';
 import { httpCaller, loadHandlers, type Handler, type Operation } from '../support/handlers.js';
 import { startTestStore, TEST_KEYS, type TestStore } from '../support/store.js';
@@ -187,7 +187,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Imports a function module in a fresh Node process, as a Lambda cold start would. */
 function coldStart(env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "await import('./functions/get.ts');"], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "await import('./functions/get/handler.ts');"], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, TABLE_NAME: 'secrets-cold-start', AWS_REGION: 'us-east-1', ...env } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -217,7 +217,7 @@ describe('a missing or malformed key list', () => {
     else process.env.FERNET_KEYS = value;
     vi.resetModules();
     try {
-      const error = (await import('../../functions/get.js').then(
+      const error = (await import('../../functions/get/handler.js').then(
         () => null,
         (e: Error) => e,
       )) as Error | null;

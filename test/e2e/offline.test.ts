@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localToken } from '../../scripts/local/token.js';
+import { localToken } from '../../local/token.js';
 
 // Starting the framework and bundling every function takes minutes on a 2-core machine,
 // so this suite runs when E2E=1 (see README, "Tests").

@@ -1,8 +1,8 @@
 // Update, delete, rotation and row binding on dynalite, through the real handlers.
 import { UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { localClient } from '../../scripts/local/dynalite.js';
-import { secretKey } from '../../lib/store/keys.js';
+import { localClient } from '../../local/dynalite.js';
+import { secretKey } from '../../lib/store/table.js';
 import { json, lambdaContext, type HttpRequest } from '../support/http.js';
 import { httpCaller, loadHandlers, type Handler, type Operation } from '../support/handlers.js';
 import { startTestStore, TEST_KEYS, type TestStore } from '../support/store.js';

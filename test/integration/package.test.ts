@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MISSING_CREDENTIALS } from '../../lib/aws/lambda-credentials.js';
-import { probeInit } from '../../scripts/init-probe.js';
-import { BY_ID_INDEX, EXPIRY_INDEX, TABLE_DEFINITION, TTL_ATTRIBUTE } from '../../lib/store/keys.js';
+import { probeInit } from '../../bench/init-probe.js';
+import { FUNCTIONS, type FunctionName } from '../../functions/index.js';
+import { TABLE_DEFINITION, TTL_ATTRIBUTE } from '../../lib/store/table.js';
+import { declaredPermissions, grantedPermissions } from '../support/permissions.js';
 import { readZip } from '../support/zip.js';
 
 // The template is parsed JSON whose shape is what these tests assert; typing every resource
@@ -22,18 +24,8 @@ interface Resource {
   Properties: Record<string, TemplateValue>;
 }
 
-const FUNCTIONS = ['create', 'get', 'list', 'expire', 'update', 'delete', 'sweep', 'rotate'] as const;
-const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
-const EXPECTED_ACTIONS: Record<(typeof FUNCTIONS)[number], string[]> = {
-  create: ['dynamodb:PutItem', 'events:PutEvents', 'ssm:GetParameter', ...LOGS],
-  get: ['dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents', 'ssm:GetParameter', ...LOGS],
-  list: ['dynamodb:Query', 'ssm:GetParameter', ...LOGS],
-  expire: ['dynamodb:UpdateItem', 'events:PutEvents', ...LOGS],
-  update: ['dynamodb:UpdateItem', 'events:PutEvents', 'ssm:GetParameter', ...LOGS],
-  delete: ['dynamodb:DeleteItem', 'events:PutEvents', ...LOGS],
-  sweep: ['dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents', ...LOGS],
-  rotate: ['dynamodb:Scan', 'dynamodb:UpdateItem', 'events:PutEvents', 'ssm:GetParameter', ...LOGS],
-};
+const NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+const deployment = { service: 'secret-store', stage: 'prod', keyParameter: '/secret-store/prod/fernet-keys', eventBus: 'default' };
 
 const outDir = mkdtempSync(join(tmpdir(), 'secret-store-package-'));
 let resources: Record<string, Resource>;
@@ -67,34 +59,22 @@ function roleOf(op: string): Resource {
   return resources[role['Fn::GetAtt'][0]]!;
 }
 
-const statementsOf = (op: string): { Action: string[]; Resource: unknown }[] =>
-  roleOf(op).Properties.Policies.flatMap((p: TemplateValue) => p.PolicyDocument.Statement);
+const statementsOf = (op: string) => roleOf(op).Properties.Policies.flatMap((p: TemplateValue) => p.PolicyDocument.Statement);
 
 describe('packaged CloudFormation', () => {
-  it.each(FUNCTIONS)('gives %s its own role with only the actions it sends', (op) => {
+  it.each(NAMES)('gives %s its own role, allowing exactly what its declaration names', (op) => {
     expect(functionResource(op).Properties.Role['Fn::GetAtt'][0]).toBe(`${op[0]!.toUpperCase()}${op.slice(1)}FunctionRole`);
-    const actions = statementsOf(op).flatMap((s) => s.Action).sort();
-    expect(actions).toEqual([...EXPECTED_ACTIONS[op]].sort());
-  });
-
-  it('scopes DynamoDB access to the table and the one index a function reads', () => {
-    const tableArn = { 'Fn::GetAtt': ['SecretsTable', 'Arn'] };
-    const indexArn = (name: string) => ({ 'Fn::Join': ['/', [tableArn, 'index', name]] });
-    const dynamo = (op: string) =>
-      Object.fromEntries(statementsOf(op).filter((s) => s.Action[0]!.startsWith('dynamodb:')).map((s) => [s.Action.join(), s.Resource]));
-    expect(dynamo('get')).toEqual({ 'dynamodb:UpdateItem': [tableArn], 'dynamodb:Query': [indexArn(BY_ID_INDEX)] });
-    expect(dynamo('sweep')).toEqual({ 'dynamodb:Query': [indexArn(EXPIRY_INDEX)], 'dynamodb:UpdateItem': [tableArn] });
-    expect(dynamo('list')).toEqual({ 'dynamodb:Query': [tableArn] });
+    expect(grantedPermissions(statementsOf(op))).toEqual(declaredPermissions(op, deployment));
   });
 
   it('allows no wildcard action or resource in any role', () => {
     const roles = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role');
-    expect(roles).toHaveLength(FUNCTIONS.length);
+    expect(roles).toHaveLength(NAMES.length);
     expect(JSON.stringify(roles)).not.toMatch(/"\*"|"[a-z0-9-]+:\*"/);
   });
 
   it('runs every function on nodejs24.x, arm64, without key material in its environment', () => {
-    for (const op of FUNCTIONS) {
+    for (const op of NAMES) {
       const { Runtime, Architectures, Environment } = functionResource(op).Properties;
       expect(Runtime).toBe('nodejs24.x');
       expect(Architectures).toEqual(['arm64']);
@@ -114,29 +94,30 @@ describe('packaged CloudFormation', () => {
     expect(table.DeletionProtectionEnabled).toBe(true);
   });
 
-  it('puts every route behind the JWT authorizer and schedules the sweep', () => {
+  it('routes every declared route behind the JWT authorizer and schedules the sweep', () => {
     const routes = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
-    expect(routes).toHaveLength(6);
+    const declared = Object.values(FUNCTIONS).flatMap((fn) => ('route' in fn ? [`${fn.route.method} ${fn.route.path}`] : []));
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(declared.sort());
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('JWT');
     const rules = Object.values(resources).filter((r) => r.Type === 'AWS::Events::Rule');
     expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(5 minutes)']);
   });
 
   it('packages each function as its own artifact', () => {
-    for (const op of FUNCTIONS) {
+    for (const op of NAMES) {
       expect(statSync(artifactOf(op)).size).toBeGreaterThan(0);
     }
   });
 
   const bundleOf = (op: string): Buffer => {
     const files = readZip(artifactOf(op));
-    const bundle = [...files].find(([name]) => name.endsWith(`${op}.mjs`))?.[1];
-    expect(bundle, `${op}.mjs in its artifact`).toBeDefined();
+    const bundle = files.get(`functions/${op}/handler.mjs`);
+    expect(bundle, `functions/${op}/handler.mjs in its artifact`).toBeDefined();
     return bundle!;
   };
 
   it("bundles env-only credentials in place of the SDK's default chain (profiles, SSO, web identity, IMDS)", () => {
-    for (const op of FUNCTIONS) {
+    for (const op of NAMES) {
       const bundle = bundleOf(op).toString('utf8');
       expect(bundle).toContain(MISSING_CREDENTIALS);
       for (const link of ['AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'sso_start_url', 'credential_process']) {
@@ -147,10 +128,10 @@ describe('packaged CloudFormation', () => {
 
   // Node 24 loads undici, http2 and worker_threads for an ES-module import of node:http;
   // lib/aws/node-http.ts stands in for it. Imported as Lambda does at cold start.
-  it.each(FUNCTIONS)('initialises %s without loading the built-ins an ES import of node:http drags in', (op) => {
+  it.each(NAMES)('initialises %s without loading the built-ins an ES import of node:http drags in', (op) => {
     const dir = mkdtempSync(join(tmpdir(), `secret-store-init-${op}-`));
     try {
-      const file = join(dir, `${op}.mjs`);
+      const file = join(dir, 'handler.mjs');
       writeFileSync(file, bundleOf(op));
       const { builtins } = probeInit(file);
       expect(builtins).toContain('NativeModule http');

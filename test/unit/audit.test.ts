@@ -1,6 +1,9 @@
 // Audit events: published to EventBridge with profile, name, id and revision, never a
 // value; a failed publish is logged and never fails the caller.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { eventBridgeAuditEvents } from '../../lib/aws/eventbridge.js';
 import type { AuditEvents } from '../../lib/secrets/events.js';
 import { startFakeAws, verifySignature, type FakeAws } from '../support/fake-aws.js';
 
@@ -10,20 +13,11 @@ let auditEvents: AuditEvents;
 
 beforeAll(async () => {
   eventBridge = await startFakeAws();
-  Object.assign(process.env, {
-    TABLE_NAME: 'secrets',
-    FERNET_KEYS: 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=',
-    EVENT_BUS_NAME: 'audit-bus',
-    AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    POWERTOOLS_LOG_LEVEL: 'CRITICAL',
-  });
-  ({ auditEvents } = await import('../../lib/runtime/audit.js'));
+  const base = new DynamoDBClient({ region: 'us-east-1', credentials });
+  const logger = new Logger({ logLevel: 'CRITICAL' });
+  auditEvents = eventBridgeAuditEvents(base, { busName: 'audit-bus', endpoint: eventBridge.url, logger });
 });
 afterAll(async () => {
-  delete process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
   await eventBridge.close();
 });
 beforeEach(() => {

@@ -1,67 +1,71 @@
-// The infrastructure as configured: per-function least-privilege roles and the table
-// definition shared with the code. (test/e2e packages the real CloudFormation under E2E=1.)
+// The infrastructure built from the functions' declarations: serverless.yml's functions and one
+// least-privilege role each. test/integration/package.test.ts checks the packaged template too.
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { BY_ID_INDEX, EXPIRY_INDEX, TABLE_DEFINITION, TTL_ATTRIBUTE } from '../../lib/store/keys.js';
+import { FUNCTIONS, type FunctionName } from '../../functions/index.js';
+import { TABLE_DEFINITION } from '../../lib/store/table.js';
+import { declaredPermissions, grantedPermissions } from '../support/permissions.js';
 
 const require = createRequire(import.meta.url);
+type Statement = { Effect: string; Action: string[]; Resource: unknown };
 const buildRoles = require('../../infra/iam.cjs') as (ctx: { resolveVariable: (v: string) => Promise<string> }) => Promise<{
-  Resources: Record<string, { Properties: { Policies: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[] } }>;
+  Resources: Record<string, { Properties: { Policies: { PolicyDocument: { Statement: Statement[] } }[] } }>;
 }>;
-const config = parse(readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8'), { customTags: [] });
+const buildFunctions = require('../../infra/functions.cjs') as () => Record<
+  string,
+  { handler: string; role: string; timeout?: number; events?: Record<string, Record<string, unknown>>[] }
+>;
 
+const deployment = { service: 'secret-store', stage: 'dev', keyParameter: '/secret-store/dev/fernet-keys', eventBus: 'default' };
 const variables: Record<string, string> = {
-  'self:service': 'secret-store',
-  'sls:stage': 'dev',
-  'self:custom.fernetKeysParameter': '/secret-store/dev/fernet-keys',
-  'self:custom.eventBusName': 'default',
+  'self:service': deployment.service,
+  'sls:stage': deployment.stage,
+  'self:custom.fernetKeysParameter': deployment.keyParameter,
+  'self:custom.eventBusName': deployment.eventBus,
 };
+const names = Object.keys(FUNCTIONS) as FunctionName[];
 
-async function actionsOf(op: string): Promise<string[]> {
-  const { Resources } = await buildRoles({ resolveVariable: async (v) => variables[v]! });
-  const role = Resources[`${op[0]!.toUpperCase()}${op.slice(1)}FunctionRole`]!;
-  return role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement.flatMap((s) => s.Action)).sort();
-}
+describe('serverless functions', () => {
+  const functions = buildFunctions();
 
-describe('IAM', () => {
-  it('gives each function its own role', () => {
-    for (const [op, fn] of Object.entries(config.functions as Record<string, { role: string }>)) {
-      expect(fn.role).toBe(`${op[0]!.toUpperCase()}${op.slice(1)}FunctionRole`);
+  it('has one per declaration, each with its own handler and role', () => {
+    expect(Object.keys(functions)).toEqual(names);
+    for (const name of names) {
+      expect(functions[name]!.handler).toBe(`functions/${name}/handler.handler`);
+      expect(functions[name]!.role).toBe(`${name[0]!.toUpperCase()}${name.slice(1)}FunctionRole`);
     }
   });
 
-  it.each([
-    ['create', ['dynamodb:PutItem', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameter']],
-    ['get', ['dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameter']],
-    ['list', ['dynamodb:Query', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameter']],
-    ['expire', ['dynamodb:UpdateItem', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents']],
-    ['delete', ['dynamodb:DeleteItem', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents']],
-    ['sweep', ['dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents']],
-  ])('allows %s only what it sends', async (op, expected) => {
-    expect(await actionsOf(op)).toEqual(expected.sort());
+  it.each(names)('triggers %s by its declared route or schedule, behind the JWT authorizer', (name) => {
+    const fn = FUNCTIONS[name];
+    const events = functions[name]!.events ?? [];
+    expect(events).toEqual([
+      ...('route' in fn ? [{ httpApi: { ...fn.route, authorizer: { name: 'jwt' } } }] : []),
+      ...('schedule' in fn ? [{ schedule: { rate: fn.schedule, input: {} } }] : []),
+    ]);
+    expect(functions[name]!.timeout).toBe('timeout' in fn ? fn.timeout : undefined);
+  });
+
+  it('declares only indexes the table has', () => {
+    const indexes = TABLE_DEFINITION.GlobalSecondaryIndexes.map((i) => i.IndexName);
+    for (const fn of Object.values(FUNCTIONS)) {
+      for (const on of Object.keys(fn.dynamodb)) expect(['table', ...indexes]).toContain(on);
+    }
+  });
+});
+
+describe('IAM', () => {
+  it.each(names)('allows %s exactly what its declaration names', async (name) => {
+    const { Resources } = await buildRoles({ resolveVariable: async (v) => variables[v]! });
+    const role = Resources[`${name[0]!.toUpperCase()}${name.slice(1)}FunctionRole`]!;
+    expect(grantedPermissions(role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement))).toEqual(
+      declaredPermissions(name, deployment),
+    );
   });
 
   it('names no wildcard action or resource', async () => {
     const { Resources } = await buildRoles({ resolveVariable: async (v) => variables[v]! });
+    expect(Object.keys(Resources)).toHaveLength(names.length);
     expect(JSON.stringify(Resources)).not.toMatch(/"\*"|"[a-z0-9-]+:\*"/);
-  });
-});
-
-describe('serverless.yml', () => {
-  it('runs nodejs24.x on arm64 with strict config validation', () => {
-    expect(config.provider.runtime).toBe('nodejs24.x');
-    expect(config.provider.architecture).toBe('arm64');
-    expect(config.configValidationMode).toBe('error');
-  });
-
-  it('builds the table from the definition the code uses', () => {
-    const table = config.resources[1].Resources.SecretsTable.Properties;
-    expect(table.KeySchema).toBe('${file(./lib/store/table.json):KeySchema}');
-    expect(table.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled).toBe(true);
-    expect(table.SSESpecification.SSEEnabled).toBe(true);
-    expect(TABLE_DEFINITION.GlobalSecondaryIndexes.map((i) => i.IndexName)).toEqual([BY_ID_INDEX, EXPIRY_INDEX]);
-    expect(TTL_ATTRIBUTE).toBe('purgeAt');
   });
 });

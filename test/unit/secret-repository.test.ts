@@ -6,8 +6,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecretRepository } from '../../lib/store/secret-repository.js';
-import { secretKey } from '../../lib/store/keys.js';
-import type { SecretItem } from '../../lib/store/secret-item.js';
+import { secretKey } from '../../lib/store/table.js';
+import type { SecretItem } from '../../lib/domain/secret.js';
 
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
 const dynamo = mockClient(client);

@@ -21,8 +21,8 @@ type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 /** A cold start: fresh modules, so the key cache starts empty and the prefetch runs. */
 async function coldStart(): Promise<{ list: Handler; expire: Handler }> {
   vi.resetModules();
-  const { handler: list } = await import('../../functions/list.js');
-  const { handler: expire } = await import('../../functions/expire.js');
+  const { handler: list } = await import('../../functions/list/handler.js');
+  const { handler: expire } = await import('../../functions/expire/handler.js');
   return { list: list as Handler, expire: expire as Handler };
 }
 

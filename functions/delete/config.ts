@@ -1,0 +1,9 @@
+import { defineFunction } from '../definition.js';
+
+export default defineFunction({
+  route: { method: 'DELETE', path: '/secrets/{name}' },
+  profile: 'required',
+  dynamodb: { table: ['DeleteItem'] },
+  keys: false,
+  audit: true,
+});

@@ -1,0 +1,10 @@
+import { defineFunction } from '../definition.js';
+
+export default defineFunction({
+  route: { method: 'GET', path: '/secrets' },
+  profile: 'required',
+  dynamodb: { table: ['Query'] },
+  // Cursors are signed with a key derived from the primary Fernet key.
+  keys: true,
+  audit: false,
+});

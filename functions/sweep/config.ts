@@ -1,0 +1,11 @@
+import { defineFunction } from '../definition.js';
+
+export default defineFunction({
+  schedule: '${param:sweepRate}',
+  profile: 'none',
+  dynamodb: { byExpiry: ['Query'], table: ['UpdateItem'] },
+  // It destroys ciphertext without reading it.
+  keys: false,
+  audit: true,
+  timeout: 300,
+});

@@ -1,0 +1,53 @@
+// What each operation accepts. Create and update take their fields from the secret's definition.
+import * as z from 'zod/mini';
+import { CREATE_SHAPE, UPDATABLE, UPDATE_SHAPE } from './secret.js';
+import { TAG, secretId, secretName, timestamp } from './rules.js';
+
+export const LIST_LIMIT_DEFAULT = 50;
+export const LIST_LIMIT_MAX = 100;
+
+export const createInput = z.strictObject(CREATE_SHAPE);
+export type CreateInput = z.output<typeof createInput>;
+
+export const updateInput = z.strictObject(UPDATE_SHAPE).check(
+  z.refine((u) => Object.values(u).some((v) => v !== undefined), {
+    message: `must name at least one of ${UPDATABLE.join(', ')}`,
+  }),
+);
+export type UpdateInput = z.output<typeof updateInput>;
+
+export const expireInput = z.strictObject({ name: secretName, at: z.optional(timestamp) });
+
+/** A get names the secret by name, or (direct invocation only) by id. */
+export const getInput = z.pipe(
+  z
+    .strictObject({ name: z.optional(secretName), id: z.optional(secretId) })
+    .check(
+      z.refine((g) => (g.name === undefined) !== (g.id === undefined), {
+        message: 'name exactly one of name or id',
+        path: ['name'],
+      }),
+    ),
+  z.transform((g: { name?: string; id?: string }) => (g.id !== undefined ? { id: g.id } : { name: g.name! })),
+);
+
+const limit = z.pipe(
+  z.union([
+    z.number(),
+    z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a whole number')), z.transform(Number)),
+  ]),
+  z.int().check(z.minimum(1), z.maximum(LIST_LIMIT_MAX)),
+);
+
+export const listInput = z.strictObject({
+  limit: z.optional(limit),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+  tag: z.optional(z.string().check(z.regex(TAG, 'must be a valid tag'))),
+  prefix: z.optional(z.string().check(z.maxLength(128), z.regex(/^[a-zA-Z0-9]*$/, 'must be letters and digits'))),
+  expired: z.optional(z.enum(['exclude', 'include', 'only'])),
+});
+export type ListInput = z.output<typeof listInput>;
+
+export const deleteInput = z.strictObject({ name: secretName });
+export const sweepInput = z.strictObject({ dryRun: z.optional(z.boolean()) });
+export const rotateInput = z.strictObject({});

@@ -1,0 +1,105 @@
+// The contract's field rules (docs/API.md, "Field rules"), as zod schemas, and the one parse
+// that turns every failure into a ValidationError naming each offending field.
+// zod/mini: the same checks as `zod`, tree-shakable (docs/PERFORMANCE.md).
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
+import { ValidationError, type FieldError } from './errors.js';
+
+// Plain English messages for the checks that carry no message of their own.
+z.config(en());
+
+export const MAX_VALUE_BYTES = 65_536;
+
+// semver.org's recommended pattern (pre-release and build metadata allowed).
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+export const TAG = /^[A-Za-z0-9_.:/=+@-]{1,128}$/;
+// Keys that would reach an object's prototype if copied naively downstream.
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export const secretName = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(128),
+    z.regex(/^[a-z][a-zA-Z0-9]*$/, 'must be camelCase: a lowercase letter, then letters and digits'),
+  );
+
+export const secretId = z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID'));
+
+// Any printable identifier a token issuer might use (Cognito UUIDs, "auth0|123", ...).
+export const userProfileId = z
+  .string()
+  .check(z.minLength(1), z.maxLength(256), z.regex(/^[^\p{Cc}\s]+$/u, 'must be printable without whitespace'));
+
+export const secretValue = z
+  .string()
+  .check(
+    z.refine((v) => v.length > 0, 'must not be empty'),
+    z.refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_VALUE_BYTES, `must be at most ${MAX_VALUE_BYTES} bytes as UTF-8`),
+    // Stored as UTF-8, where a lone surrogate has no form: it would read back as U+FFFD.
+    z.refine((v) => v.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)'),
+  );
+
+export const description = z.string().check(z.maxLength(2048));
+export const version = z
+  .string()
+  .check(z.maxLength(256), z.regex(SEMVER, 'must be a semantic version MAJOR.MINOR.PATCH'));
+
+// Reserved keys are refused before parsing: zod would drop a "__proto__" key silently.
+const noReservedKeys = z.unknown().check(
+  z.refine(
+    (raw) => typeof raw !== 'object' || raw === null || !Object.keys(raw).some((k) => FORBIDDEN_KEYS.has(k)),
+    'reserved key name',
+  ),
+);
+
+export const annotations = z.pipe(
+  noReservedKeys,
+  z.pipe(
+    z
+      .record(z.string().check(z.minLength(1), z.maxLength(128)), z.string().check(z.maxLength(512)))
+      .check(z.refine((a) => Object.keys(a).length <= 50, 'at most 50 keys')),
+    // A null-prototype copy: nothing downstream can trip over an inherited property.
+    z.transform((a: Record<string, string>) => Object.assign(Object.create(null) as Record<string, string>, a)),
+  ),
+);
+
+export const tags = z
+  .array(z.string().check(z.regex(TAG, 'must be 1-128 characters of A-Z a-z 0-9 _ . : / = + @ -')))
+  .check(
+    z.maxLength(50),
+    z.refine((t) => new Set(t).size === t.length, 'must be unique'),
+  );
+
+/** An ISO 8601 timestamp with a zone, normalised to UTC with milliseconds. */
+export const timestamp = z.pipe(
+  z.iso.datetime({ offset: true }),
+  z.pipe(
+    z.transform((t: string) => new Date(t)).check(z.refine((d) => !Number.isNaN(d.getTime()), 'must be a valid date')),
+    z.transform((d: Date) => d.toISOString()),
+  ),
+);
+
+/**
+ * Parses with a schema, turning failures into one ValidationError that names every field; with
+ * `field`, the value is that one field's and the errors are reported under its name.
+ */
+export function parse<S extends z.ZodMiniType>(schema: S, input: unknown, field?: string): z.output<S> {
+  const result = z.safeParse(schema, input);
+  if (result.success) return result.data;
+  const error = new ValidationError(result.error.issues.flatMap(toFieldErrors));
+  throw field === undefined ? error : error.under(field);
+}
+
+function toFieldErrors(issue: z.core.$ZodIssue): FieldError[] {
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({
+      path: path ? `${path}.${key}` : key,
+      message: key === 'name' ? 'cannot be changed' : 'is not a known field',
+    }));
+  }
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return [{ path, message: 'is required' }];
+  return [{ path, message: issue.message }];
+}

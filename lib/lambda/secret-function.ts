@@ -1,0 +1,85 @@
+// The one Middy chain every function uses. Order matters: the logger is outermost so every
+// line carries the request id; security headers wrap the adapter so that error responses get
+// them too; the adapter turns the event into an Invocation, and the operation gets its input
+// parsed and its dependencies ready.
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import type * as z from 'zod/mini';
+import type { Config } from '../config.js';
+import { parse } from '../domain/rules.js';
+import type { Secret } from '../domain/secret.js';
+import type { SecretService } from '../secrets/service.js';
+import { config, logger, prefetchKeys, secretService } from '../wiring.js';
+import { invocationAdapter, viaHttp, type Invocation, type InvocationRequest, type Outcome } from './invocation.js';
+
+/** What the chain needs to know of a function (functions/<name>/config.ts declares it). */
+export interface FunctionTraits {
+  /** Whose secrets: the caller's profile, or none (the batch jobs). */
+  profile: 'required' | 'none';
+  /** It encrypts or decrypts, so it reads the Fernet keys (ssm:GetParameter in AWS). */
+  keys: boolean;
+}
+
+/** The operation's input: a schema for the Invocation's input fields, or a parser of the whole Invocation. */
+export type InputRule<Input> = z.ZodMiniType<Input> | ((invocation: Invocation) => Input);
+
+export interface OperationRequest<Input> {
+  profileId: string;
+  input: Input;
+}
+
+export interface Dependencies {
+  /** With the Fernet keys loaded for functions that declare `keys`. */
+  secrets: SecretService;
+  logger: Logger;
+  config: Config;
+  /** Milliseconds left before Lambda stops this invocation. */
+  timeLeft: () => number;
+}
+
+export type Operation<Input> = (request: OperationRequest<Input>, deps: Dependencies) => Promise<Outcome>;
+
+/** Applies a middleware to HTTP API events only: direct invocations get plain payloads. */
+function httpOnly(middleware: MiddlewareObj): MiddlewareObj {
+  const wrap = (phase: 'before' | 'after' | 'onError') => {
+    const fn = middleware[phase];
+    return fn && ((request: InvocationRequest) => (viaHttp(request) ? fn(request as never) : undefined));
+  };
+  return { before: wrap('before'), after: wrap('after'), onError: wrap('onError') } as MiddlewareObj;
+}
+
+export function secretFunction<Input>(traits: FunctionTraits, inputRule: InputRule<Input>, operation: Operation<Input>) {
+  // Fetch keys during init, which runs before the first request is even routed here.
+  if (traits.keys) prefetchKeys();
+  const inputOf = typeof inputRule === 'function' ? inputRule : (invocation: Invocation) => parse(inputRule, invocation.input);
+  return middy()
+    // logEvent: false wins over POWERTOOLS_LOGGER_LOG_EVENT=true, which would log every event
+    // with its body, plaintext values included.
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
+    .use(httpOnly(httpSecurityHeaders()))
+    .use(
+      invocationAdapter({
+        profile: traits.profile,
+        profileClaim: config.PROFILE_CLAIM,
+        maxBodyBytes: config.MAX_BODY_BYTES,
+        logger,
+      }),
+    )
+    .handler(async (event: unknown, context: Context) => {
+      const invocation = event as Invocation;
+      const input = inputOf(invocation);
+      const secrets = await secretService(traits.keys);
+      const timeLeft = () => context.getRemainingTimeInMillis();
+      return operation({ profileId: invocation.profileId, input }, { secrets, logger, config, timeLeft });
+    });
+}
+
+/** A secret answer; the ETag is its revision, for If-Match on the next PATCH. */
+export const secretResponse = (secret: Secret, status = 200, headers: Record<string, string> = {}): Outcome => ({
+  status,
+  body: secret,
+  headers: { ETag: `"${secret.revision}"`, ...headers },
+});

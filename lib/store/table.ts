@@ -1,0 +1,46 @@
+// The single table: its definition (table.json, which serverless.yml deploys) and the pure
+// builders of its keys, so code, tests and infrastructure cannot drift apart.
+import { createHash } from 'node:crypto';
+import table from './table.json' with { type: 'json' };
+
+/** The table's key schema and indexes, in the shape CreateTable and CloudFormation both take. */
+export const TABLE_DEFINITION = table;
+export const BY_ID_INDEX = 'byId';
+export const EXPIRY_INDEX = 'byExpiry';
+export type IndexName = typeof BY_ID_INDEX | typeof EXPIRY_INDEX;
+export const TTL_ATTRIBUTE = table.TimeToLiveAttribute;
+export const EXPIRY_SHARD_COUNT = table.ExpiryShardCount;
+
+const PROFILE_PREFIX = 'PROFILE#';
+const SECRET_PREFIX = 'SECRET#';
+const ID_PREFIX = 'ID#';
+const SHARD_PREFIX = 'EXPIRY#';
+
+export interface PrimaryKey {
+  pk: string;
+  sk: string;
+}
+
+export const profilePartition = (profileId: string): string => `${PROFILE_PREFIX}${profileId}`;
+
+/** Sort keys begin with this for every secret whose name starts with `namePrefix`. */
+export const secretSortPrefix = (namePrefix = ''): string => `${SECRET_PREFIX}${namePrefix}`;
+
+export const secretKey = (profileId: string, name: string): PrimaryKey => ({
+  pk: profilePartition(profileId),
+  sk: secretSortPrefix(name),
+});
+
+export const nameFromSortKey = (sk: string): string => sk.slice(SECRET_PREFIX.length);
+
+export const idIndexKey = (id: string): string => `${ID_PREFIX}${id}`;
+
+// Due secrets are spread over a fixed number of expiry partitions so that no single
+// index partition becomes hot; the sweep reads every shard, each only up to "now".
+export const expiryShard = (profileId: string, name: string): string => {
+  const digest = createHash('sha256').update(profileId).update('\0').update(name).digest();
+  return `${SHARD_PREFIX}${digest.readUInt32BE(0) % EXPIRY_SHARD_COUNT}`;
+};
+
+export const allExpiryShards = (): string[] =>
+  Array.from({ length: EXPIRY_SHARD_COUNT }, (_, shard) => `${SHARD_PREFIX}${shard}`);
