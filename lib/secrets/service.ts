@@ -12,8 +12,11 @@ import type { AuditEvents } from './events.js';
 const SWEEP_PAGE = 100;
 const ROTATE_PAGE = 100;
 
+/** The store the service needs: SecretRepository's operations (tests hand in an in-memory one). */
+export type SecretStore = Pick<SecretRepository, keyof SecretRepository>;
+
 export interface SecretServiceDeps {
-  repository: SecretRepository;
+  repository: SecretStore;
   /** Only operations that touch values or cursors ask for it (sweep, expire, delete never do). */
   sealer: () => Sealer;
   events: AuditEvents;

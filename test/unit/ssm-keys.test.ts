@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { startFakeAws, verifySignature, type FakeAws } from '../support/fake-aws.js';
 import { lambdaContext } from '../support/http.js';
 import { TEST_KEYS } from '../support/store.js';
+import { captureLogs } from '../adversarial/support.js';
 
 const PARAMETER = '/secret-store/test/fernet-keys';
 const credentials = { accessKeyId: 'unit', secretAccessKey: 'unit-secret' };
@@ -25,6 +26,22 @@ async function coldStart(): Promise<{ list: Handler; expire: Handler }> {
   const { handler: expire } = await import('../../functions/expire/handler.js');
   return { list: list as Handler, expire: expire as Handler };
 }
+
+/** A cold start whose logger writes warnings and errors, captured. */
+async function coldStartLogging() {
+  const logs = captureLogs();
+  process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
+  try {
+    return { ...(await coldStart()), logs };
+  } finally {
+    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  }
+}
+
+const listedItem = {
+  id: '01JD8Z7Q2M5K3V9X4T6B8N0C1R', description: '', version: '1.0.0', annotations: {}, tags: [],
+  createdAt: '2026-11-27T10:00:00.000Z', updatedAt: '2026-11-27T10:00:00.000Z', lastAccessed: null, revision: 1,
+};
 
 const require = createRequire(import.meta.url);
 const buildRoles = require('../../infra/iam.cjs') as (ctx: { resolveVariable: (v: string) => Promise<string> }) => Promise<{
@@ -105,6 +122,48 @@ describe('keys from SSM', () => {
     await expect(list({ userProfileId: 'alice' }, lambdaContext())).rejects.toMatchObject({ name: 'ServiceUnavailable' });
     ssm.reply(keysReply);
     await expect(list({ userProfileId: 'alice' }, lambdaContext())).resolves.toMatchObject({ items: [] });
+  });
+
+  it('an unavailable SSM answers that the keys, not the database, cannot be loaded', async () => {
+    ssm.reply({ status: 503, body: { __type: 'InternalServerError' } });
+    const { list } = await coldStart();
+    const error = await list({ userProfileId: 'alice' }, lambdaContext()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ServiceUnavailable', message: 'The encryption keys cannot be loaded. Retry later.' });
+  });
+
+  it('a malformed list in a refresh never replaces the keys in use; the log names the entry, never a key', async () => {
+    const { list, logs } = await coldStartLogging();
+    try {
+      await list({ userProfileId: 'alice' }, lambdaContext());
+      const typo = `${TEST_KEYS[1]},${TEST_KEYS[0]!.slice(0, 20)}`;
+      ssm.reply({ body: { Parameter: { Name: PARAMETER, Type: 'SecureString', Value: typo } } });
+      vi.useFakeTimers({ now: Date.now() + 5 * 60 * 1000 + 1, toFake: ['Date'] });
+      // A cursor made under the keys in use still verifies: those keys are still the ones in use.
+      dynamo.on(QueryCommand).resolves({ Items: [{ pk: 'PROFILE#alice', sk: 'SECRET#a', name: 'a', ...listedItem }], LastEvaluatedKey: { pk: 'x', sk: 'y' } });
+      const page = (await list({ userProfileId: 'alice', limit: 1 }, lambdaContext())) as { nextCursor: string };
+      expect(ssm.calls()).toBe(2);
+      await expect(list({ userProfileId: 'alice', limit: 1, cursor: page.nextCursor }, lambdaContext())).resolves.toMatchObject({ items: [{ name: 'a' }] });
+      expect(logs.text()).toContain('Fernet key parameter is malformed; keeping the keys in use');
+      expect(logs.text()).toContain(`SSM parameter ${PARAMETER} entry 2 is not a url-safe base64 32-byte Fernet key`);
+      for (const key of TEST_KEYS) expect(logs.text()).not.toContain(key.slice(0, 12));
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('a malformed list at cold start is an InternalError, logged by entry position', async () => {
+    ssm.reply({ body: { Parameter: { Name: PARAMETER, Type: 'SecureString', Value: `,${TEST_KEYS[0]}` } } });
+    const { list, logs } = await coldStartLogging();
+    try {
+      await expect(list({ userProfileId: 'alice' }, lambdaContext())).rejects.toMatchObject({ name: 'InternalError' });
+      expect(logs.text()).toContain(`SSM parameter ${PARAMETER} entry 1 is empty`);
+      expect(logs.text()).not.toContain(TEST_KEYS[0]!.slice(0, 12));
+      // Fixed in the parameter: the next request loads it.
+      ssm.reply(keysReply);
+      await expect(list({ userProfileId: 'alice' }, lambdaContext())).resolves.toMatchObject({ items: [] });
+    } finally {
+      logs.restore();
+    }
   });
 
   it('a missing parameter is an InternalError that names neither keys nor parameter to the caller', async () => {
