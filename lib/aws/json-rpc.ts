@@ -1,9 +1,7 @@
-// Calls to the two AWS JSON-protocol APIs we need besides DynamoDB: SSM GetParameter (keys,
-// at cold start) and EventBridge PutEvents (audit). Their full SDK clients added 95 KB to
-// every bundle, mostly error classes and schemas of operations we never call (README,
-// Performance). This borrows everything that matters from the DynamoDB client already in
-// the bundle: its credentials chain, hash, HTTP handler and clock offset, plus the SDK's
-// own SigV4 signer and standard retry strategy. What remains here is the wire format.
+// A caller for AWS JSON-protocol APIs (SSM, EventBridge) without their SDK clients, on the
+// DynamoDB client's credentials, hash, HTTP handler and clock offset, with the SDK's own SigV4
+// signer and retry strategy: docs/DESIGN.md, "SSM and EventBridge without their SDK clients".
+// What remains here is the wire format.
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { StandardRetryStrategy, isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
