@@ -1,41 +1,24 @@
 // Issue #6, part 3: concurrency on a real dynalite through the real handlers. Conditional
 // writes must make racing callers agree: one winner, everyone else a precise 4xx, and no
 // update that rewrites fields it was not asked to change (no read-modify-write).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, type HttpRequest, type HttpResponse } from '../support/http.js';
-import { httpCaller, loadHandlers, type Handler, type Operation } from '../support/handlers.js';
-import { startTestStore, type TestStore } from '../support/store.js';
-import { captureLogs, expectNoPlaintext, expectProblem, marker, type LogCapture } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { json, type HttpResponse } from '../support/http.js';
+import { useHandlers } from '../support/harness.js';
+import { expectNoPlaintext, expectProblem, marker } from './support.js';
 
-let store: TestStore;
-let handlers: Record<Operation, Handler>;
-let logs: LogCapture;
-let call: (request: HttpRequest) => Promise<HttpResponse>;
-const summary: string[] = [];
+const harness = useHandlers({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' }, captureLogs: true });
+const { call, summary } = harness;
 
 const N = 50;
 
-beforeAll(async () => {
-  logs = captureLogs();
-  store = await startTestStore({ POWERTOOLS_LOG_LEVEL: 'DEBUG' });
-  handlers = await loadHandlers();
-  call = httpCaller(handlers);
-});
-
-afterAll(async () => {
-  logs?.restore();
-  for (const line of summary) console.log(line);
-  await store?.close();
-});
-
 /** The error lines logged so far: the explanation of an unexpected 5xx. */
-const loggedErrors = () => logs.lines().filter((l) => l.includes('"level":"ERROR"')).slice(-3).join('\n');
+const loggedErrors = () => harness.logs.lines().filter((l) => l.includes('"level":"ERROR"')).slice(-3).join('\n');
 
 const statusCounts = (responses: HttpResponse[]) =>
   responses.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.statusCode]: (acc[r.statusCode] ?? 0) + 1 }), {});
 
 const rawItem = async (profile: string, name: string) =>
-  (await store.scanAll()).filter((i) => i.profileId === profile && i.name === name);
+  (await harness.store.scanAll()).filter((i) => i.profileId === profile && i.name === name);
 
 describe('concurrency', () => {
   it(`${N} concurrent PATCHes with the same If-Match: exactly one 200 and ${N - 1} 412s, one writer's change stored`, async () => {
@@ -178,7 +161,7 @@ describe('concurrency', () => {
   });
 
   it('leaves no plaintext in the table or the logs', async () => {
-    const seen = await expectNoPlaintext(store, logs);
+    const seen = await expectNoPlaintext(harness.store, harness.logs);
     summary.push(`concurrency: no plaintext in ${seen.items} raw items or ${seen.logLines} log lines`);
   });
 });

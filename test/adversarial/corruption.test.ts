@@ -8,32 +8,23 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { localClient } from '../../local/dynalite.js';
 import { secretKey } from '../../lib/store/table.js';
-import { json, lambdaContext, type HttpRequest, type HttpResponse } from '../support/http.js';
-import { httpCaller, loadHandlers, type Handler, type Operation } from '../support/handlers.js';
-import { startTestStore, TEST_KEYS, type TestStore } from '../support/store.js';
-import { captureLogs, expectNoPlaintext, expectProblem, marker, type LogCapture } from './support.js';
+import { json, lambdaContext } from '../support/http.js';
+import { loadHandlers } from '../support/handlers.js';
+import { useHandlers } from '../support/harness.js';
+import { TEST_KEYS } from '../support/store.js';
+import { expectNoPlaintext, expectProblem, marker } from './support.js';
 
-let store: TestStore;
-let handlers: Record<Operation, Handler>;
-let logs: LogCapture;
+const harness = useHandlers({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' }, captureLogs: true });
+const { call, direct, summary } = harness;
 let db: DynamoDBDocumentClient;
-let call: (request: HttpRequest) => Promise<HttpResponse>;
-const summary: string[] = [];
 const PROFILE = 'victim';
 
-beforeAll(async () => {
-  logs = captureLogs();
-  store = await startTestStore({ POWERTOOLS_LOG_LEVEL: 'DEBUG' });
-  handlers = await loadHandlers();
-  call = httpCaller(handlers);
-  db = DynamoDBDocumentClient.from(localClient(store.dynamo.endpoint));
+beforeAll(() => {
+  db = DynamoDBDocumentClient.from(localClient(harness.store.dynamo.endpoint));
 });
 
-afterAll(async () => {
-  logs?.restore();
-  for (const line of summary) console.log(line);
+afterAll(() => {
   db?.destroy();
-  await store?.close();
 });
 
 /** Overwrites (or, with `undefined`, removes) attributes of a stored item behind the store's back. */
@@ -44,7 +35,7 @@ async function tamper(name: string, changes: Record<string, unknown>) {
   const alias = (k: string) => Object.entries(names).find(([, v]) => v === k)![0];
   await db.send(
     new UpdateCommand({
-      TableName: store.tableName,
+      TableName: harness.store.tableName,
       Key: secretKey(PROFILE, name),
       UpdateExpression: [
         set.length > 0 ? `SET ${set.map(([k]) => `${alias(k)} = :${alias(k).slice(1)}`).join(', ')}` : '',
@@ -88,7 +79,7 @@ describe('ciphertext corrupted in the raw table', () => {
         call({ method: 'POST', path: '/secrets', profile: PROFILE, body: { name: name.replace('damaged', 'donor'), value: donorValue } }),
       ]),
     );
-    const items = await store.scanAll();
+    const items = await harness.store.scanAll();
     const find = (name: string) => items.find((i) => i.profileId === PROFILE && i.name === name)!;
     await Promise.all(
       cases.map(({ name, damage, value, donorValue }) => {
@@ -112,13 +103,13 @@ describe('ciphertext corrupted in the raw table', () => {
       detail: `The stored value of '${name}' cannot be decrypted.`,
     });
     for (const secret of secretsOf.get(name)!) expect(response.body).not.toContain(secret);
-    const direct = await handlers.get({ userProfileId: PROFILE, name }, lambdaContext()).then(
+    const failure = await direct('get', { userProfileId: PROFILE, name }).then(
       () => null,
       (error: Error) => error,
     );
-    expect(direct?.name).toBe('DecryptionFailed');
-    expect(direct?.stack).toBe(`DecryptionFailed: ${direct?.message}`);
-    for (const secret of secretsOf.get(name)!) expect(direct?.message).not.toContain(secret);
+    expect(failure?.name).toBe('DecryptionFailed');
+    expect(failure?.stack).toBe(`DecryptionFailed: ${failure?.message}`);
+    for (const secret of secretsOf.get(name)!) expect(failure?.message).not.toContain(secret);
   });
 
   it('keeps the metadata of every damaged secret listable', async () => {
@@ -127,7 +118,7 @@ describe('ciphertext corrupted in the raw table', () => {
   });
 
   it('rotation counts every undecryptable secret, deletes none of them, and finishes the run', async () => {
-    const damaged = (await store.scanAll()).filter((i) => String(i.name).startsWith('damaged')).map((i) => i.name);
+    const damaged = (await harness.store.scanAll()).filter((i) => String(i.name).startsWith('damaged')).map((i) => i.name);
     expect(damaged).toHaveLength(CORRUPTIONS.length);
     // A new primary key: every token is now "under an older key" and due for rotation.
     const saved = process.env.FERNET_KEYS;
@@ -141,9 +132,9 @@ describe('ciphertext corrupted in the raw table', () => {
       // Everything with some token is examined; the damaged ones fail and the donors rotate.
       expect(report.failed).toBe(withToken);
       expect(report.rotated).toBe(CORRUPTIONS.length);
-      const after = (await store.scanAll()).filter((i) => String(i.name).startsWith('damaged')).map((i) => i.name);
+      const after = (await harness.store.scanAll()).filter((i) => String(i.name).startsWith('damaged')).map((i) => i.name);
       expect(after.sort()).toEqual([...damaged].sort());
-      expect(logs.text()).toContain('secret cannot be decrypted for rotation');
+      expect(harness.logs.text()).toContain('secret cannot be decrypted for rotation');
       summary.push(`corruption: ${CORRUPTIONS.length} kinds of damage -> DecryptionFailed; rotation: ${JSON.stringify(report)}`);
     } finally {
       process.env.FERNET_KEYS = saved;
@@ -171,10 +162,10 @@ describe('ciphertext corrupted in the raw table', () => {
   });
 
   it('leaves no plaintext and no key in the table or the logs', async () => {
-    const seen = await expectNoPlaintext(store, logs);
+    const seen = await expectNoPlaintext(harness.store, harness.logs);
     for (const key of TEST_KEYS) {
-      expect(logs.text()).not.toContain(key);
-      expect(JSON.stringify(await store.scanAll())).not.toContain(key);
+      expect(harness.logs.text()).not.toContain(key);
+      expect(JSON.stringify(await harness.store.scanAll())).not.toContain(key);
     }
     summary.push(`corruption: no plaintext or key in ${seen.items} raw items or ${seen.logLines} log lines`);
   });

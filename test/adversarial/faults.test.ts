@@ -6,10 +6,10 @@
 import { createServer, request as forward, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { lambdaContext, json, type HttpRequest, type HttpResponse } from '../support/http.js';
-import { httpCaller, loadHandlers, type Handler, type Operation } from '../support/handlers.js';
-import { startTestStore, type TestStore } from '../support/store.js';
-import { captureLogs, expectNoPlaintext, expectProblem, marker, type LogCapture } from './support.js';
+import { json, type HttpRequest, type HttpResponse } from '../support/http.js';
+import { httpCaller, loadHandlers } from '../support/handlers.js';
+import { useHandlers } from '../support/harness.js';
+import { expectNoPlaintext, expectProblem, marker } from './support.js';
 
 /** `lost`: the request reaches dynalite and takes effect, but the answer is replaced by a 500. */
 type FaultKind = 'throttle' | '500' | '503' | 'reset' | 'lost';
@@ -92,22 +92,21 @@ async function startFaultyProxy(upstreamPort: number): Promise<FaultyProxy> {
   return state;
 }
 
-let store: TestStore;
 let proxy: FaultyProxy;
-let handlers: Record<Operation, Handler>;
-let logs: LogCapture;
-let call: (request: HttpRequest) => Promise<HttpResponse>;
-const summary: string[] = [];
 const MAX_ATTEMPTS = 4; // lib/runtime/clients.ts
 
+const harness = useHandlers({
+  env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' },
+  captureLogs: true,
+  beforeLoad: async (store) => {
+    proxy = await startFaultyProxy(store.dynamo.port);
+    // The functions read DYNAMODB_ENDPOINT at cold start: point them at the proxy before loading.
+    process.env.DYNAMODB_ENDPOINT = proxy.endpoint;
+  },
+});
+const { call, direct, summary } = harness;
+
 beforeAll(async () => {
-  logs = captureLogs();
-  store = await startTestStore({ POWERTOOLS_LOG_LEVEL: 'DEBUG' });
-  proxy = await startFaultyProxy(store.dynamo.port);
-  // The functions read DYNAMODB_ENDPOINT at cold start: point them at the proxy before loading.
-  process.env.DYNAMODB_ENDPOINT = proxy.endpoint;
-  handlers = await loadHandlers();
-  call = httpCaller(handlers);
   for (const name of ['stable', 'alsoStable']) {
     expect((await call({ method: 'POST', path: '/secrets', body: { name, value: marker('fault'), tags: ['prod'] } })).statusCode).toBe(201);
   }
@@ -119,10 +118,7 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
-  logs?.restore();
-  for (const line of summary) console.log(line);
   await proxy?.close();
-  await store?.close();
 });
 
 /** Runs `action` under `fault`; returns its result and the requests the proxy saw meanwhile. */
@@ -174,7 +170,7 @@ describe('DynamoDB faults through a faulty proxy', () => {
       // A fresh cold start: the SDK's retry quota is per client, and this test spends it freely.
       vi.resetModules();
       const fresh = httpCaller(await loadHandlers());
-      const before = await store.scanAll();
+      const before = await harness.store.scanAll();
       // Values would be plaintext: markers, so that the leak check covers the failure paths.
       const requests = REQUESTS.map(({ request }) => {
         const body = request.body as Record<string, unknown> | undefined;
@@ -185,9 +181,9 @@ describe('DynamoDB faults through a faulty proxy', () => {
       // Every operation was tried exactly MAX_ATTEMPTS times (get, update and expire are each one UpdateItem).
       const expected: Record<string, number> = {};
       for (const { action } of REQUESTS) expected[action] = (expected[action] ?? 0) + MAX_ATTEMPTS;
-      const causes = [...new Set(logs.lines().filter((l) => l.includes('"code":"ServiceUnavailable"')).map((l) => JSON.parse(l).error?.message))];
+      const causes = [...new Set(harness.logs.lines().filter((l) => l.includes('"code":"ServiceUnavailable"')).map((l) => JSON.parse(l).error?.message))];
       expect(countBy(attempts), `causes logged: ${causes.join(' | ')}`).toEqual(expected);
-      expect(await store.scanAll(), `the table changed under ${kind}`).toEqual(before);
+      expect(await harness.store.scanAll(), `the table changed under ${kind}`).toEqual(before);
       summary.push(`faults: ${kind} on every attempt -> ${REQUESTS.map(({ op }, i) => `${op}:${result[i]!.statusCode}`).join(' ')} after ${attempts.length / REQUESTS.length} attempts each`);
     },
   );
@@ -199,7 +195,7 @@ describe('DynamoDB faults through a faulty proxy', () => {
     );
     expect(attempts).toEqual(['PutItem', 'PutItem']);
     expect(result.statusCode, result.body).toBe(201);
-    expect((await store.scanAll()).filter((i) => i.name === 'answerLost')).toHaveLength(1);
+    expect((await harness.store.scanAll()).filter((i) => i.name === 'answerLost')).toHaveLength(1);
     expect(json(await call({ method: 'GET', path: '/secrets/answerLost' }))).toMatchObject({ id: json(result).id, value });
     // Someone else's item under the name is still a clash.
     const clash = await call({ method: 'POST', path: '/secrets', body: { name: 'answerLost', value: marker('fault') } });
@@ -207,9 +203,9 @@ describe('DynamoDB faults through a faulty proxy', () => {
   });
 
   it('fails a direct invocation with errorType ServiceUnavailable and a clean error', async () => {
-    const before = await store.scanAll();
+    const before = await harness.store.scanAll();
     const { result, attempts } = await under({ kind: '500', times: Infinity }, () =>
-      handlers.update({ userProfileId: 'alice', name: 'stable', value: marker('fault') }, lambdaContext()).then(
+      direct('update', { userProfileId: 'alice', name: 'stable', value: marker('fault') }).then(
         () => null,
         (error: Error) => error,
       ),
@@ -219,18 +215,18 @@ describe('DynamoDB faults through a faulty proxy', () => {
     expect(result!.stack).toBe(`ServiceUnavailable: ${result!.message}`);
     expect(result!.message).not.toMatch(/InternalServerError|injected|PT~/);
     expect(attempts).toHaveLength(MAX_ATTEMPTS);
-    expect(await store.scanAll()).toEqual(before);
+    expect(await harness.store.scanAll()).toEqual(before);
   });
 
   it('stops a sweep cleanly when the database fails, and a later sweep resumes', async () => {
     const { result } = await under({ kind: '503', times: Infinity }, () =>
-      handlers.sweep({}, lambdaContext()).then(
+      direct('sweep', {}).then(
         () => null,
         (error: Error) => error,
       ),
     );
     expect(result?.name).toBe('ServiceUnavailable');
-    expect(await handlers.sweep({}, lambdaContext())).toMatchObject({ more: false });
+    expect(await direct('sweep', {})).toMatchObject({ more: false });
   });
 
   it('serves normally once the faults stop: the client is not left broken', async () => {
@@ -243,8 +239,8 @@ describe('DynamoDB faults through a faulty proxy', () => {
   });
 
   it('leaves no plaintext in the table or the logs, failures included', async () => {
-    expect(logs.text()).toContain('"code":"ServiceUnavailable"');
-    const seen = await expectNoPlaintext(store, logs);
+    expect(harness.logs.text()).toContain('"code":"ServiceUnavailable"');
+    const seen = await expectNoPlaintext(harness.store, harness.logs);
     summary.push(`faults: ${proxy.injected} faults injected over ${proxy.seen.length} requests; no plaintext in ${seen.items} raw items or ${seen.logLines} log lines`);
   });
 });

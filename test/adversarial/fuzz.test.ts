@@ -5,46 +5,25 @@
 // Direct invocation: random payloads to every function; every outcome is a success payload
 // or an error whose name is one of the contract's 4xx codes.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { httpEvent, lambdaContext, type HttpResponse } from '../support/http.js';
-import { loadHandlers, type Handler, type Operation } from '../support/handlers.js';
-import { startTestStore, type TestStore } from '../support/store.js';
-import {
-  CLIENT_ERROR_CODES,
-  RUNS,
-  captureLogs,
-  expectNoPlaintext,
-  expectProblem,
-  fcParams,
-  marker,
-  timeoutFor,
-  type LogCapture,
-} from './support.js';
+import type { Operation } from '../support/handlers.js';
+import { useHandlers } from '../support/harness.js';
+import { CLIENT_ERROR_CODES, RUNS, expectNoPlaintext, expectProblem, fcParams, marker, timeoutFor } from './support.js';
 
-let store: TestStore;
-let handlers: Record<Operation, Handler>;
-let logs: LogCapture;
-const summary: string[] = [];
+const harness = useHandlers({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' }, captureLogs: true });
+const { direct, summary } = harness;
 
 const PROFILES = ['alice', 'bob'];
 const SEEDED = ['apiKey', 'dbPassword', 'sharedName'];
 
 beforeAll(async () => {
-  logs = captureLogs();
-  store = await startTestStore({ POWERTOOLS_LOG_LEVEL: 'DEBUG' });
-  handlers = await loadHandlers();
   // Names that exist for both profiles, so fuzzed gets, patches and deletes reach real items.
   for (const userProfileId of PROFILES) {
     for (const name of SEEDED) {
-      await handlers.create({ userProfileId, name, value: marker('seed'), tags: ['prod'] }, lambdaContext());
+      await direct('create', { userProfileId, name, value: marker('seed'), tags: ['prod'] });
     }
   }
-});
-
-afterAll(async () => {
-  logs?.restore();
-  for (const line of summary) console.log(line);
-  await store?.close();
 });
 
 // ---------------------------------------------------------------------------------------
@@ -299,7 +278,7 @@ describe('HTTP fuzzing', () => {
         const event = eventOf(c);
         let response: HttpResponse;
         try {
-          response = (await handlers[c.route.op](event, lambdaContext())) as HttpResponse;
+          response = (await harness.handlers[c.route.op](event, lambdaContext())) as HttpResponse;
         } catch (error) {
           throw new Error(`handler threw ${(error as Error)?.name}: ${(error as Error)?.message}`, { cause: error });
         }
@@ -389,7 +368,7 @@ describe('direct-invocation fuzzing', () => {
         }
         let result: unknown;
         try {
-          result = await handlers[op](event, lambdaContext());
+          result = await direct(op, event);
         } catch (error) {
           const e = error as Error;
           outcomes.set(e.name, (outcomes.get(e.name) ?? 0) + 1);
@@ -415,7 +394,7 @@ describe('direct-invocation fuzzing', () => {
             if (input[field] !== undefined) expect(secret[field], field).toEqual(input[field]);
           }
           if (typeof input.value === 'string') {
-            const read = (await handlers.get({ userProfileId: input.userProfileId, name: secret.name }, lambdaContext()).catch((e: Error) => e)) as { value?: string } | Error;
+            const read = (await direct('get', { userProfileId: input.userProfileId, name: secret.name }).catch((e: Error) => e)) as { value?: string } | Error;
             if (!(read instanceof Error)) expect(read.value === input.value, 'the value reads back exactly as sent').toBe(true);
           }
         }
@@ -431,7 +410,7 @@ describe('direct-invocation fuzzing', () => {
 
 describe('after fuzzing', () => {
   it('leaves no plaintext in the table or the logs', async () => {
-    const seen = await expectNoPlaintext(store, logs);
+    const seen = await expectNoPlaintext(harness.store, harness.logs);
     summary.push(`fuzz: no plaintext in ${seen.items} raw items or ${seen.logLines} log lines (${seen.markers} plaintexts used)`);
   });
 });

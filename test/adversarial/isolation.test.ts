@@ -5,32 +5,18 @@
 // others did: nothing reveals another profile's secret, its existence or its metadata.
 // Ops of different profiles run concurrently. A list cursor presented by another profile is a 400.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lambdaContext, type HttpRequest, type HttpResponse } from '../support/http.js';
-import { httpCaller, loadHandlers, type Handler, type Operation } from '../support/handlers.js';
-import { startTestStore, type TestStore } from '../support/store.js';
-import { RUNS, captureLogs, expectNoPlaintext, expectProblem, fcParams, marker, timeoutFor, type LogCapture } from './support.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { HttpResponse } from '../support/http.js';
+import { useHandlers } from '../support/harness.js';
+import { RUNS, expectNoPlaintext, expectProblem, fcParams, marker, timeoutFor } from './support.js';
 
-let store: TestStore;
-let handlers: Record<Operation, Handler>;
-let logs: LogCapture;
-let call: (request: HttpRequest) => Promise<HttpResponse>;
+const harness = useHandlers({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' }, captureLogs: true });
+const { call, direct, summary } = harness;
 let notFoundHeaders: string[];
-const summary: string[] = [];
 
 beforeAll(async () => {
-  logs = captureLogs();
-  store = await startTestStore({ POWERTOOLS_LOG_LEVEL: 'DEBUG' });
-  handlers = await loadHandlers();
-  call = httpCaller(handlers);
   // The headers of an answer about a name nobody ever had: every 404 must look the same.
   notFoundHeaders = Object.keys((await call({ method: 'GET', path: '/secrets/neverCreated', profile: 'nobody' })).headers).sort();
-});
-
-afterAll(async () => {
-  logs?.restore();
-  for (const line of summary) console.log(line);
-  await store?.close();
 });
 
 // ---------------------------------------------------------------------------------------
@@ -229,7 +215,7 @@ async function run(world: World, op: Op): Promise<void> {
     case 'getById': {
       // The id of the owner's secret of that name, if any; else a well-formed id nobody has.
       const target = world.models[op.owner]!.get(op.name)?.id ?? '01ARZ3NDEKTSV4RRFFQ69G5FAV';
-      const result = await handlers.get({ userProfileId: profile, id: target }, lambdaContext()).then(
+      const result = await direct('get', { userProfileId: profile, id: target }).then(
         (secret) => ({ secret: secret as Record<string, unknown> }),
         (error: Error) => ({ error }),
       );
@@ -389,7 +375,7 @@ describe('tenant isolation', () => {
   }, timeoutFor(Math.max(5, Math.round(RUNS / 10)), 10_000));
 
   it('leaves no plaintext in the table or the logs', async () => {
-    const seen = await expectNoPlaintext(store, logs);
+    const seen = await expectNoPlaintext(harness.store, harness.logs);
     summary.push(`isolation: no plaintext in ${seen.items} raw items or ${seen.logLines} log lines`);
   });
 });

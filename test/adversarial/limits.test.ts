@@ -1,33 +1,19 @@
 // Issue #6, part 5: the contract's limits, exactly at and one past each boundary. One past is
 // a 400 ValidationError naming the field (or a 413 for the body), and nothing is stored; exactly
 // at the limit is accepted, even with every field at its maximum at once.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, lambdaContext, type HttpRequest, type HttpResponse } from '../support/http.js';
-import { httpCaller, loadHandlers, type Handler, type Operation } from '../support/handlers.js';
-import { startTestStore, type TestStore } from '../support/store.js';
-import { captureLogs, errorPaths, expectNoPlaintext, expectProblem, marker, type LogCapture } from './support.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { httpEvent, json, type HttpResponse } from '../support/http.js';
+import { useHandlers } from '../support/harness.js';
+import { errorPaths, expectNoPlaintext, expectProblem, marker } from './support.js';
 
-let store: TestStore;
-let handlers: Record<Operation, Handler>;
-let logs: LogCapture;
-let call: (request: HttpRequest) => Promise<HttpResponse>;
-const summary: string[] = [];
+const harness = useHandlers({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' }, captureLogs: true });
+const { call, direct, summary } = harness;
 let checked = 0;
 
 const MAX_BODY_BYTES = 256 * 1024; // the default of MAX_BODY_BYTES
 
 beforeAll(async () => {
-  logs = captureLogs();
-  store = await startTestStore({ POWERTOOLS_LOG_LEVEL: 'DEBUG' });
-  handlers = await loadHandlers();
-  call = httpCaller(handlers);
   await call({ method: 'POST', path: '/secrets', body: { name: 'existing', value: marker('limits') } });
-});
-
-afterAll(async () => {
-  logs?.restore();
-  for (const line of summary) console.log(line);
-  await store?.close();
 });
 
 /** A value of exactly `bytes` UTF-8 bytes that starts with a marker and uses `unit` as filler. */
@@ -52,7 +38,7 @@ async function expectRefused(response: HttpResponse, path: string) {
   expect(response.body).not.toContain('PT~');
 }
 
-const rawNames = async () => (await store.scanAll()).map((i) => i.name).sort();
+const rawNames = async () => (await harness.store.scanAll()).map((i) => i.name).sort();
 
 type Case = [label: string, field: Record<string, unknown>, path: string];
 // One past each limit of the contract's field rules.
@@ -87,7 +73,7 @@ describe('one past each limit', () => {
     const before = await rawNames();
     const body = { name: 'limitProbe', value: marker('limit'), ...materialise(field) };
     await expectRefused(await call({ method: 'POST', path: '/secrets', body }), path);
-    await expect(handlers.create({ userProfileId: 'alice', ...body }, lambdaContext())).rejects.toMatchObject({
+    await expect(direct('create', { userProfileId: 'alice', ...body })).rejects.toMatchObject({
       name: 'ValidationError',
       errors: [expect.objectContaining({ path })],
     });
@@ -95,9 +81,9 @@ describe('one past each limit', () => {
   });
 
   it.each(PAST)('PATCH with %s answers 400 naming it, and changes nothing', async (_label, field, path) => {
-    const before = await store.scanAll();
+    const before = await harness.store.scanAll();
     await expectRefused(await call({ method: 'PATCH', path: '/secrets/existing', body: materialise(field) }), path);
-    expect(await store.scanAll()).toEqual(before);
+    expect(await harness.store.scanAll()).toEqual(before);
   });
 
   it('a 129-character name answers 400 naming it, on every route', async () => {
@@ -123,14 +109,14 @@ describe('one past each limit', () => {
   });
 
   it('a value in the query string is refused, naming it: it would sit in access logs', async () => {
-    const before = await store.scanAll();
+    const before = await harness.store.scanAll();
     await expectRefused(await call({ method: 'POST', path: '/secrets', query: { value: marker('query') }, body: { name: 'viaQuery', value: 'x' } }), 'value');
     await expectRefused(await call({ method: 'PATCH', path: '/secrets/existing', query: { value: marker('query') }, body: { description: 'x' } }), 'value');
-    expect(await store.scanAll()).toEqual(before);
+    expect(await harness.store.scanAll()).toEqual(before);
   });
 
   it('a 257-character userProfileId answers ValidationError naming it', async () => {
-    await expect(handlers.get({ userProfileId: 'p'.repeat(257), name: 'existing' }, lambdaContext())).rejects.toMatchObject({
+    await expect(direct('get', { userProfileId: 'p'.repeat(257), name: 'existing' })).rejects.toMatchObject({
       name: 'ValidationError',
       errors: [expect.objectContaining({ path: 'userProfileId' })],
     });
@@ -160,11 +146,9 @@ describe('the body limit', () => {
   });
 
   it('answers 413 for a base64-encoded body whose decoded size is over the limit', async () => {
-    const handler = handlers.create;
-    const { httpEvent } = await import('../support/http.js');
     const event = httpEvent({ method: 'POST', path: '/secrets', rawBody: Buffer.from(bodyOfBytes(MAX_BODY_BYTES + 3)).toString('base64') });
     event.isBase64Encoded = true;
-    const response = (await handler(event, lambdaContext())) as HttpResponse;
+    const response = (await direct('create', event)) as HttpResponse;
     expect(expectProblem(response, 413).code).toBe('PayloadTooLarge');
     checked += 1;
   });
@@ -194,7 +178,7 @@ describe('exactly at the limits', () => {
     expect(created.statusCode, created.body).toBe(201);
     const read = json(await call({ method: 'GET', path: `/secrets/${body.name}` }));
     expect(read).toMatchObject({ ...body, expiresAt: '2099-12-31T09:59:59.999Z' });
-    const item = (await store.scanAll()).find((i) => i.name === body.name)!;
+    const item = (await harness.store.scanAll()).find((i) => i.name === body.name)!;
     summary.push(`limits: largest valid secret stored: ${Buffer.byteLength(JSON.stringify(item))} bytes of item JSON, body ${Buffer.byteLength(text)} bytes`);
     // And a PATCH may set each field to its maximum again.
     const patched = await call({ method: 'PATCH', path: `/secrets/${body.name}`, body: { value: valueOfBytes(65_536, '😀'), annotations: body.annotations, tags: body.tags } });
@@ -218,7 +202,7 @@ describe('exactly at the limits', () => {
   });
 
   it('leaves no plaintext in the table or the logs', async () => {
-    const seen = await expectNoPlaintext(store, logs);
+    const seen = await expectNoPlaintext(harness.store, harness.logs);
     summary.push(`limits: ${checked} refusals checked; no plaintext in ${seen.items} raw items or ${seen.logLines} log lines`);
   });
 });

@@ -2,31 +2,16 @@
 // the most talkative logging an operator can switch on (POWERTOOLS_LOG_LEVEL=DEBUG and
 // POWERTOOLS_LOGGER_LOG_EVENT=true); afterwards no raw item and no log line holds any of the
 // plaintexts used, and no response except a get of that very secret does.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { json, lambdaContext, type HttpRequest, type HttpResponse } from '../support/http.js';
-import { httpCaller, loadHandlers, type Handler, type Operation } from '../support/handlers.js';
-import { startTestStore, TEST_KEYS, type TestStore } from '../support/store.js';
-import { captureLogs, expectNoPlaintext, leakedMarkers, marker, usedMarkers, type LogCapture } from './support.js';
+import { loadHandlers, type Operation } from '../support/handlers.js';
+import { useHandlers } from '../support/harness.js';
+import { TEST_KEYS } from '../support/store.js';
+import { expectNoPlaintext, leakedMarkers, marker, usedMarkers } from './support.js';
 
-let store: TestStore;
-let handlers: Record<Operation, Handler>;
-let logs: LogCapture;
-let call: (request: HttpRequest) => Promise<HttpResponse>;
-const summary: string[] = [];
+const harness = useHandlers({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG', POWERTOOLS_LOGGER_LOG_EVENT: 'true' }, captureLogs: true });
+const { call, direct, summary } = harness;
 const responses: Array<{ label: string; text: string; mayHold?: string }> = [];
-
-beforeAll(async () => {
-  logs = captureLogs();
-  store = await startTestStore({ POWERTOOLS_LOG_LEVEL: 'DEBUG', POWERTOOLS_LOGGER_LOG_EVENT: 'true' });
-  handlers = await loadHandlers();
-  call = httpCaller(handlers);
-});
-
-afterAll(async () => {
-  logs?.restore();
-  for (const line of summary) console.log(line);
-  await store?.close();
-});
 
 /** Sends a request and keeps the answer for the final check; `mayHold` is the one plaintext it may carry. */
 async function send(label: string, request: HttpRequest, mayHold?: string): Promise<HttpResponse> {
@@ -36,7 +21,7 @@ async function send(label: string, request: HttpRequest, mayHold?: string): Prom
 }
 
 async function invoke(label: string, op: Operation, payload: unknown, mayHold?: string): Promise<unknown> {
-  const outcome = await handlers[op](payload, lambdaContext()).then(
+  const outcome = await direct(op, payload).then(
     (value) => value,
     (error: Error) => ({ error: { name: error.name, message: error.message, stack: error.stack } }),
   );
@@ -116,16 +101,16 @@ describe('every operation and failure path, with all logging on', () => {
     await expect(wrongKey.get({ userProfileId: p, name: 'rotated' }, lambdaContext())).rejects.toMatchObject({ name: 'DecryptionFailed' });
     const failed = (await wrongKey.rotate({}, lambdaContext())) as { failed: number };
     expect(failed.failed).toBeGreaterThan(0);
-    expect(logs.text()).toContain('secret cannot be decrypted for rotation');
+    expect(harness.logs.text()).toContain('secret cannot be decrypted for rotation');
     process.env.FERNET_KEYS = TEST_KEYS[0];
   });
 
   it('logged the events it was asked to log (the capture is live)', () => {
-    const text = logs.text();
+    const text = harness.logs.text();
     expect(text).toContain('"message":"audit event"');
     expect(text).toContain('"message":"request refused"');
     expect(text).toContain('"level":"ERROR"');
-    expect(logs.lines().length).toBeGreaterThan(20);
+    expect(harness.logs.lines().length).toBeGreaterThan(20);
   });
 
   it('no response carries a plaintext other than the one its own get returned', () => {
@@ -136,7 +121,7 @@ describe('every operation and failure path, with all logging on', () => {
   });
 
   it('no raw item and no log line holds a plaintext', async () => {
-    const seen = await expectNoPlaintext(store, logs);
+    const seen = await expectNoPlaintext(harness.store, harness.logs);
     summary.push(
       `no-plaintext: ${usedMarkers().length} plaintexts through ${responses.length} calls; none in ${seen.items} raw items or ${seen.logLines} log lines (DEBUG, LOG_EVENT=true)`,
     );

@@ -1,33 +1,26 @@
 // Update, delete, rotation and row binding on dynalite, through the real handlers.
 import { UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { localClient } from '../../local/dynalite.js';
 import { secretKey } from '../../lib/store/table.js';
-import { json, lambdaContext, type HttpRequest } from '../support/http.js';
-import { httpCaller, loadHandlers, type Handler, type Operation } from '../support/handlers.js';
-import { startTestStore, TEST_KEYS, type TestStore } from '../support/store.js';
+import { json, lambdaContext } from '../support/http.js';
+import { loadHandlers } from '../support/handlers.js';
+import { useHandlers } from '../support/harness.js';
+import { TEST_KEYS } from '../support/store.js';
 
-let store: TestStore;
-let handlers: Record<Operation, Handler>;
-
-beforeAll(async () => {
-  store = await startTestStore();
-  handlers = await loadHandlers();
-});
-afterAll(() => store.close());
-
-const call = (request: HttpRequest) => httpCaller(handlers)(request);
+const harness = useHandlers();
+const { call, direct } = harness;
 
 describe('PATCH', () => {
   it('changes only the named fields, bumps the revision and re-encrypts a new value', async () => {
     await call({ method: 'POST', path: '/secrets', body: { name: 'patched', value: 'old-value-1', description: 'keep me', tags: ['a'] } });
-    const before = (await store.scanAll()).find((i) => i.name === 'patched')!;
+    const before = (await harness.store.scanAll()).find((i) => i.name === 'patched')!;
     const response = await call({ method: 'PATCH', path: '/secrets/patched', body: { value: 'new-value-2', tags: ['b'] } });
     expect(response.statusCode).toBe(200);
     expect(response.headers.ETag).toBe('"2"');
     expect(json(response)).toMatchObject({ description: 'keep me', tags: ['b'], revision: 2 });
     expect(response.body).not.toContain('new-value-2');
-    const after = (await store.scanAll()).find((i) => i.name === 'patched')!;
+    const after = (await harness.store.scanAll()).find((i) => i.name === 'patched')!;
     expect(after.token).not.toBe(before.token);
     expect(json(await call({ method: 'GET', path: '/secrets/patched' })).value).toBe('new-value-2');
   });
@@ -39,7 +32,7 @@ describe('PATCH', () => {
     const stale = await call({ method: 'PATCH', path: '/secrets/guarded', headers: { 'if-match': '"1"' }, body: { description: 'second' } });
     expect(stale.statusCode).toBe(412);
     expect(json(stale).code).toBe('PreconditionFailed');
-    const raw = (await store.scanAll()).find((i) => i.name === 'guarded')!;
+    const raw = (await harness.store.scanAll()).find((i) => i.name === 'guarded')!;
     expect(raw).toMatchObject({ description: 'first', revision: 2 });
   });
 
@@ -50,7 +43,7 @@ describe('PATCH', () => {
       call({ method: 'PATCH', path: '/secrets/busy', body: { version: '2.0.0' } }),
       call({ method: 'PATCH', path: '/secrets/busy', body: { tags: ['t'] } }),
     ]);
-    const raw = (await store.scanAll()).find((i) => i.name === 'busy')!;
+    const raw = (await harness.store.scanAll()).find((i) => i.name === 'busy')!;
     expect(raw).toMatchObject({ description: 'by one', version: '2.0.0', tags: ['t'], revision: 4 });
   });
 
@@ -79,11 +72,11 @@ describe('row binding', () => {
   it('refuses a token moved into another profile\'s item as DecryptionFailed, leaking nothing', async () => {
     await call({ method: 'POST', path: '/secrets', profile: 'victim', body: { name: 'loot', value: 'victim-plaintext' } });
     await call({ method: 'POST', path: '/secrets', profile: 'thief', body: { name: 'loot', value: 'thief-plaintext' } });
-    const victim = (await store.scanAll()).find((i) => i.profileId === 'victim' && i.name === 'loot')!;
-    const db = DynamoDBDocumentClient.from(localClient(store.dynamo.endpoint));
+    const victim = (await harness.store.scanAll()).find((i) => i.profileId === 'victim' && i.name === 'loot')!;
+    const db = DynamoDBDocumentClient.from(localClient(harness.store.dynamo.endpoint));
     await db.send(
       new UpdateCommand({
-        TableName: store.tableName,
+        TableName: harness.store.tableName,
         Key: secretKey('thief', 'loot'),
         UpdateExpression: 'SET #t = :t, binding = :b',
         ExpressionAttributeNames: { '#t': 'token' },
@@ -102,7 +95,7 @@ describe('key rotation runbook', () => {
   it('add the new key first, rotate until more is false, remove the old key: nothing unreadable', async () => {
     const [oldKey, newKey] = TEST_KEYS as [string, string];
     for (const name of ['rotA', 'rotB', 'rotC']) {
-      await handlers.create({ userProfileId: 'rita', name, value: `rotating-${name}` }, lambdaContext());
+      await direct('create', { userProfileId: 'rita', name, value: `rotating-${name}` });
     }
     // Deploy with the new key in front.
     process.env.FERNET_KEYS = `${newKey},${oldKey}`;
@@ -121,7 +114,7 @@ describe('key rotation runbook', () => {
     process.env.FERNET_KEYS = newKey;
     vi.resetModules();
     const newOnly = await loadHandlers();
-    const names = (await store.scanAll()).filter((i) => i.token).map((i) => ({ profile: String(i.profileId), name: String(i.name) }));
+    const names = (await harness.store.scanAll()).filter((i) => i.token).map((i) => ({ profile: String(i.profileId), name: String(i.name) }));
     for (const { profile, name } of names) {
       if (profile === 'thief') continue; // the tampered row above is meant to be unreadable
       const secret = (await newOnly.get({ userProfileId: profile, name }, lambdaContext())) as { value: string };

@@ -1,21 +1,10 @@
 // The core lifecycle through the real handlers (Middy chain included) on a real dynalite.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, lambdaContext, type HttpRequest } from '../support/http.js';
-import { httpCaller, loadHandlers, type Handler, type Operation } from '../support/handlers.js';
-import { startTestStore, type TestStore } from '../support/store.js';
+import { describe, expect, it } from 'vitest';
+import { json } from '../support/http.js';
+import { useHandlers } from '../support/harness.js';
 
-let store: TestStore;
-let handlers: Record<Operation, Handler>;
-
-beforeAll(async () => {
-  store = await startTestStore();
-  handlers = await loadHandlers();
-});
-afterAll(() => store.close());
-
-const call = (request: HttpRequest) => httpCaller(handlers)(request);
-
-const direct = (op: Operation, payload: unknown) => handlers[op](payload, lambdaContext());
+const harness = useHandlers();
+const { call, direct } = harness;
 
 const future = () => new Date(Date.now() + 3_600_000).toISOString();
 
@@ -70,7 +59,7 @@ describe('create', () => {
     expect(problem.code).toBe('ValidationError');
     const paths = problem.errors.map((e: { path: string }) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['name', 'value', 'version', 'tags', 'extra']));
-    const raw = await store.scanAll();
+    const raw = await harness.store.scanAll();
     expect(raw.some((item) => item.name === 'Bad-Name')).toBe(false);
   });
 
@@ -138,7 +127,7 @@ describe('get', () => {
     const response = await call({ method: 'GET', path: '/secrets/shortLived' });
     expect(response.statusCode).toBe(410);
     expect(json(response).code).toBe('SecretExpired');
-    const raw = (await store.scanAll()).find((item) => item.name === 'shortLived');
+    const raw = (await harness.store.scanAll()).find((item) => item.name === 'shortLived');
     expect(raw?.lastAccessed).toBeNull();
   });
 });
@@ -197,13 +186,13 @@ describe('direct invocation', () => {
     const error = await direct('create', payload).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'ValidationError' });
     expect((error as { errors: { path: string }[] }).errors[0]!.path).toMatch(/^annotations/);
-    expect((await store.scanAll()).some((item) => item.name === 'protoKey')).toBe(false);
+    expect((await harness.store.scanAll()).some((item) => item.name === 'protoKey')).toBe(false);
   });
 });
 
 describe('storage', () => {
   it('never holds a plaintext value', async () => {
-    const raw = JSON.stringify(await store.scanAll());
+    const raw = JSON.stringify(await harness.store.scanAll());
     for (const plaintext of ['sk-create-1', 'плейн-🔑', 'value-of-pageA', 'direct-value-123']) {
       expect(raw).not.toContain(plaintext);
     }

@@ -1,38 +1,33 @@
 // Expiry enforced end to end on dynalite: 410 before the sweep; the sweep destroys the
 // ciphertext, sets the TTL, and is safe to repeat, to cut short and to run twice at once.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpEvent, json, lambdaContext, type HttpResponse } from '../support/http.js';
-import { loadHandlers, type Handler, type Operation } from '../support/handlers.js';
-import { startTestStore, type TestStore } from '../support/store.js';
+import { describe, expect, it } from 'vitest';
+import { json } from '../support/http.js';
+import { useHandlers } from '../support/harness.js';
 
-let store: TestStore;
-let handlers: Record<Operation, Handler>;
-
-beforeAll(async () => {
-  store = await startTestStore({ RETENTION_DAYS: '7' });
-  handlers = await loadHandlers();
-});
-afterAll(() => store.close());
+const harness = useHandlers({ env: { RETENTION_DAYS: '7' } });
+const { call, direct } = harness;
 
 const createExpiring = async (profile: string, name: string) => {
-  const created = (await handlers.create(
-    { userProfileId: profile, name, value: `sweep-plaintext-${name}`, expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
-    lambdaContext(),
-  )) as { id: string };
-  await handlers.expire({ userProfileId: profile, name }, lambdaContext());
+  const created = (await direct('create', {
+    userProfileId: profile,
+    name,
+    value: `sweep-plaintext-${name}`,
+    expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+  })) as { id: string };
+  await direct('expire', { userProfileId: profile, name });
   return created;
 };
 
 type Report = { examined: number; expired: number; more: boolean };
 const sweep = (payload: object = {}, remainingMs: () => number = () => 60_000) =>
-  handlers.sweep(payload, lambdaContext(remainingMs)) as Promise<Report>;
+  direct('sweep', payload, remainingMs) as Promise<Report>;
 
-const rawItem = async (name: string) => (await store.scanAll()).find((item) => item.name === name);
+const rawItem = async (name: string) => (await harness.store.scanAll()).find((item) => item.name === name);
 
 describe('sweep', () => {
   it('answers 410 before the sweep, then destroys the ciphertext and sets the TTL', async () => {
     await createExpiring('sam', 'doomed');
-    const before = (await handlers.get(httpEvent({ method: 'GET', path: '/secrets/doomed', profile: 'sam' }), lambdaContext())) as HttpResponse;
+    const before = await call({ method: 'GET', path: '/secrets/doomed', profile: 'sam' });
     expect(before.statusCode).toBe(410);
 
     const dry = await sweep({ dryRun: true });
@@ -52,15 +47,13 @@ describe('sweep', () => {
 
     expect(await sweep()).toEqual({ examined: 0, expired: 0, more: false });
 
-    const listed = json(
-      (await handlers.list(httpEvent({ method: 'GET', path: '/secrets', profile: 'sam', query: { expired: 'only' } }), lambdaContext())) as HttpResponse,
-    );
+    const listed = json(await call({ method: 'GET', path: '/secrets', profile: 'sam', query: { expired: 'only' } }));
     expect(listed.items.map((s: { name: string }) => s.name)).toEqual(['doomed']);
     expect(listed.items[0].expired).toBe(true);
   });
 
   it('leaves secrets that are not due alone', async () => {
-    await handlers.create({ userProfileId: 'sam', name: 'later', value: 'v-later', expiresAt: new Date(Date.now() + 3_600_000).toISOString() }, lambdaContext());
+    await direct('create', { userProfileId: 'sam', name: 'later', value: 'v-later', expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
     await sweep();
     expect((await rawItem('later'))?.token).toBeDefined();
   });
@@ -94,6 +87,6 @@ describe('sweep', () => {
   });
 
   it('holds no plaintext after sweeping', async () => {
-    expect(JSON.stringify(await store.scanAll())).not.toContain('sweep-plaintext-');
+    expect(JSON.stringify(await harness.store.scanAll())).not.toContain('sweep-plaintext-');
   });
 });

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { startFakeAws, verifySignature, type FakeAws } from '../support/fake-aws.js';
 import { lambdaContext } from '../support/http.js';
 import { TEST_KEYS } from '../support/store.js';
-import { captureLogs } from '../adversarial/support.js';
+import { captureLogs } from '../support/logs.js';
 
 const PARAMETER = '/secret-store/test/fernet-keys';
 const credentials = { accessKeyId: 'unit', secretAccessKey: 'unit-secret' };
