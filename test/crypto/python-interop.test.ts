@@ -1,7 +1,7 @@
 // Interop with Python `cryptography` at test time, both directions, in one python3 run.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Fernet, MultiFernet } from '../../lib/crypto/fernet.js';
-import { EDGE_PAYLOADS, hasPythonCryptography, type PythonVerdict, runPython, verdictOf } from './support.js';
+import { EDGE_PAYLOADS, NOW, hasPythonCryptography, type PythonVerdict, runPython, verdictOf } from './support.js';
 
 const PYTHON_SIDE = `
 import json, sys
@@ -43,7 +43,6 @@ interface PythonAnswers {
   fuzz: PythonVerdict[];
 }
 
-const NOW = 1_700_000_000;
 const PAYLOADS: Array<[string, Buffer]> = [...EDGE_PAYLOADS, ['UTF-8 text', Buffer.from('héllo wörld ✓ 🔐', 'utf8')]];
 
 const key = Fernet.generateKey();

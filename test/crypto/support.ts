@@ -1,8 +1,22 @@
-// Shared by the crypto tests: the Python-generated fixture, a plain reference Fernet built from
-// per-call node:crypto objects (to craft tokens and cross-check the optimized code), and Python.
+// Shared by the crypto tests: the spec's key and token, the Python-generated fixture, a plain
+// reference Fernet built from per-call node:crypto objects (to craft tokens and cross-check the
+// optimized code), and Python.
 import { spawnSync } from 'node:child_process';
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import { InvalidToken } from '../../lib/crypto/fernet.js';
+
+/** The fernet/spec key and the token its generate vector makes. */
+export const SPEC_KEY = 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=';
+export const SPEC_TOKEN =
+  'gAAAAAAdwJ6wAAECAwQFBgcICQoLDA0ODy021cpGVWKZ_eEwCGM4BLLF_5CV9dOPmrhuVUPgJobwOz7JcbmrR64jVmpU4IwqDA==';
+/** 1985-10-26T01:20:00-07:00, the spec vector's timestamp. */
+export const SPEC_TIME = 499162800;
+/** A fixed "now" for tokens whose timestamp the tests pin. */
+export const NOW = 1_700_000_000;
+
+export const expectInvalid = (run: () => unknown) => expect(run).toThrow(InvalidToken);
 
 export type PythonVerdict = { verdict: 'accept'; plaintext: string } | { verdict: 'reject'; error: string };
 
