@@ -1,0 +1,154 @@
+// The isolation property's model: one profile's own secrets, the ops profiles interleave, and what each answer must be.
+import fc from 'fast-check';
+import { expect } from 'vitest';
+
+export interface ModelSecret {
+  id: string;
+  value: string;
+  description: string;
+  tags: string[];
+  revision: number;
+  expired: boolean;
+  expiresAt: 'none' | 'future' | 'past';
+  accessed: boolean;
+}
+export type Model = Map<string, ModelSecret>;
+
+export const NAMES = ['apiKey', 'apiKeyOld', 'dbPassword'];
+const TAGS = ['prod', 'dev'];
+// Three profiles; the third is built to look like another profile's key if keys were concatenated.
+export const PROFILE_SUFFIXES = ['alice', 'bob', 'alice#SECRET#apiKey'];
+
+export type Op =
+  | { kind: 'create'; p: number; name: string; tag: string | null; expiring: boolean }
+  | { kind: 'get'; p: number; name: string }
+  | { kind: 'getById'; p: number; owner: number; name: string }
+  | { kind: 'list'; p: number; limit: number; tag: string | null; expired: 'exclude' | 'include' | 'only'; prefix: string | null }
+  | { kind: 'update'; p: number; name: string; change: 'description' | 'value' | 'tags' | 'clearExpiry' }
+  | { kind: 'expire'; p: number; name: string }
+  | { kind: 'delete'; p: number; name: string }
+  | { kind: 'stealCursor'; p: number; thief: number };
+
+const p = fc.nat(PROFILE_SUFFIXES.length - 1);
+const name = fc.constantFrom(...NAMES);
+export const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('create' as const), p, name, tag: fc.option(fc.constantFrom(...TAGS)), expiring: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('get' as const), p, name }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('getById' as const), p, owner: p, name }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('list' as const),
+      p,
+      limit: fc.integer({ min: 1, max: 3 }),
+      tag: fc.option(fc.constantFrom(...TAGS)),
+      expired: fc.constantFrom('exclude' as const, 'include' as const, 'only' as const),
+      prefix: fc.option(fc.constantFrom('api', 'db', 'apiKeyO')),
+    }),
+  },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('update' as const), p, name, change: fc.constantFrom('description' as const, 'value' as const, 'tags' as const, 'clearExpiry' as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('expire' as const), p, name }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), p, name }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('stealCursor' as const), p, thief: p }).filter((o) => o.p !== o.thief) },
+);
+
+/**
+ * A hand-written interleaving run before the random ones, so that every way another profile's
+ * secret could show through is met in every run, whatever the seed.
+ */
+const list = (pi: number, expired: 'exclude' | 'include' | 'only', limit = 3): Op => ({ kind: 'list', p: pi, limit, tag: null, expired, prefix: null });
+export const EVERY_SITUATION: Op[] = [
+  { kind: 'create', p: 0, name: 'apiKey', tag: 'prod', expiring: true },
+  { kind: 'create', p: 1, name: 'apiKey', tag: 'prod', expiring: false },
+  { kind: 'create', p: 1, name: 'dbPassword', tag: null, expiring: false },
+  { kind: 'get', p: 2, name: 'apiKey' },
+  { kind: 'getById', p: 2, owner: 0, name: 'apiKey' },
+  { kind: 'getById', p: 0, owner: 0, name: 'apiKey' },
+  { kind: 'update', p: 2, name: 'dbPassword', change: 'value' },
+  { kind: 'expire', p: 2, name: 'apiKey' },
+  { kind: 'delete', p: 2, name: 'dbPassword' },
+  list(2, 'include'),
+  { kind: 'expire', p: 0, name: 'apiKey' },
+  { kind: 'get', p: 0, name: 'apiKey' },
+  { kind: 'update', p: 0, name: 'apiKey', change: 'description' },
+  { kind: 'getById', p: 0, owner: 0, name: 'apiKey' },
+  { kind: 'getById', p: 1, owner: 0, name: 'apiKey' },
+  { kind: 'expire', p: 0, name: 'apiKey' },
+  list(0, 'only'),
+  list(1, 'exclude', 1),
+  { kind: 'stealCursor', p: 1, thief: 0 },
+  { kind: 'create', p: 0, name: 'apiKey', tag: null, expiring: false },
+  { kind: 'delete', p: 0, name: 'apiKey' },
+  { kind: 'get', p: 1, name: 'apiKey' },
+  { kind: 'update', p: 1, name: 'apiKey', change: 'clearExpiry' },
+  { kind: 'list', p: 1, limit: 1, tag: 'prod', expired: 'include', prefix: 'api' },
+];
+
+export const problemOf = (code: 'SecretNotFound' | 'SecretExpired' | 'SecretAlreadyExists', reference: string) =>
+  ({
+    SecretNotFound: { type: 'about:blank', title: 'Secret not found', status: 404, code, detail: `No secret named '${reference}'.` },
+    SecretExpired: { type: 'about:blank', title: 'Secret expired', status: 410, code, detail: `The secret '${reference}' has expired.` },
+    SecretAlreadyExists: { type: 'about:blank', title: 'Secret already exists', status: 409, code, detail: `A secret named '${reference}' already exists.` },
+  })[code];
+
+const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** What this profile's model says the public view of `name` is. */
+export function expectedSecret(model: Model, secretName: string) {
+  const s = model.get(secretName)!;
+  return {
+    id: s.id,
+    name: secretName,
+    description: s.description,
+    version: '1.0.0',
+    annotations: {},
+    tags: s.tags,
+    createdAt: expect.stringMatching(TIMESTAMP),
+    updatedAt: expect.stringMatching(TIMESTAMP),
+    lastAccessed: s.accessed ? expect.stringMatching(TIMESTAMP) : null,
+    expiresAt: s.expiresAt === 'none' ? null : expect.stringMatching(TIMESTAMP),
+    expired: s.expired,
+    revision: s.revision,
+  };
+}
+
+export interface World {
+  profiles: string[];
+  models: Model[];
+  /** Every id any profile ever created in this run, by owner. */
+  ids: Map<string, number>;
+  counts: Record<string, number>;
+  /** How often each op met each situation: the generator must reach the interesting ones. */
+  outcomes: Record<string, number>;
+}
+
+export function visible(model: Model, op: Extract<Op, { kind: 'list' }>): string[] {
+  return [...model.entries()]
+    .filter(([, s]) => (op.expired === 'include' ? true : op.expired === 'only' ? s.expired : !s.expired))
+    .filter(([n, s]) => (op.tag === null || s.tags.includes(op.tag)) && (op.prefix === null || n.startsWith(op.prefix)))
+    .map(([n]) => n)
+    .sort();
+}
+
+/** Whether another profile holds `name` (or any secret) right now. */
+export const othersHave = (world: World, self: number, secretName?: string) =>
+  world.models.some((m, i) => i !== self && (secretName === undefined ? m.size > 0 : m.has(secretName)));
+
+/** Groups consecutive ops of distinct profiles into rounds that run concurrently. */
+export function rounds(ops: Op[]): Op[][] {
+  const result: Op[][] = [];
+  let current: Op[] = [];
+  let busy = new Set<number>();
+  for (const op of ops) {
+    const touches = op.kind === 'stealCursor' ? [op.p, op.thief] : op.kind === 'getById' ? [op.p, op.owner] : [op.p];
+    if (touches.some((t) => busy.has(t))) {
+      result.push(current);
+      current = [];
+      busy = new Set();
+    }
+    current.push(op);
+    for (const t of touches) busy.add(t);
+  }
+  if (current.length > 0) result.push(current);
+  return result;
+}
