@@ -1,0 +1,218 @@
+// An in-memory SecretStore (the port SecretService takes) for fast unit tests. It keeps items in a
+// Map keyed by pk/sk and reproduces what SecretRepository's condition expressions decide:
+// - create: SecretAlreadyExists for a taken name, unless the stored item has the same id (the SDK
+//   retried a write that had taken effect: success, nothing written again);
+// - recordAccess, expire, update: SecretNotFound when absent, SecretExpired when expiresAt <= now;
+//   update sets only the fields given, `expiresAt: null` removes expiresAt/expiryShard/expiryDue,
+//   and a wrong `expectedRevision` on a live secret is PreconditionFailed;
+// - delete returns the old item; list is the partition in sk order with prefix, tag and expired
+//   filters, `after` exclusive, at most `limit` items, `more` when another match follows, and only
+//   the attributes a list projects (never token or binding);
+// - nameOfId answers SecretNotFound for an unknown id and for another profile's id alike;
+// - dueInShard reads the sparse expiry index (expiryShard, expiryDue <= now) in (expiryDue, pk, sk)
+//   order; like a DynamoDB Query with Limit, a full page returns a nextKey even if nothing follows;
+// - sweep removes token, binding, expiryShard, expiryDue and sets sweptAt/purgeAt only while the
+//   item is in the index and due, else null;
+// - sealedSecretsPage is a Scan: Limit counts items read before the token filter, so a page may
+//   hold fewer items than the limit and still have a nextKey;
+// - replaceToken writes only if the stored token is still the one read.
+// Each request is atomic, as DynamoDB's are. Every answer is a copy (structuredClone), never a stored
+// object. `calls` counts requests per method. Not modelled: database failures (503), the wire format
+// of a failed condition's item, and the order of equal expiryDue values (DynamoDB leaves it open).
+// memoryService() wires a SecretService to it with a real Sealer, a movable clock, deterministic
+// ids and recorded audit events: the seam test/unit/service*.test.ts drive.
+import { PreconditionFailed, SecretAlreadyExists, SecretExpired, SecretNotFound } from '../../lib/domain/errors.js';
+import { isExpiredAt, PUBLIC_SOURCE_ATTRIBUTES, type SecretItem } from '../../lib/domain/secret.js';
+import { Sealer, type SealedValue } from '../../lib/crypto/sealer.js';
+import { auditDetail, type AuditEventDetail, type AuditEventType } from '../../lib/secrets/events.js';
+import type { ListPage, ListQuery, SecretChanges, SecretRef } from '../../lib/store/secret-repository.js';
+import { SecretService, type SecretStore } from '../../lib/secrets/service.js';
+import { expiryShard, idIndexKey, nameFromSortKey, profilePartition, secretKey, secretSortPrefix, type PrimaryKey } from '../../lib/store/table.js';
+
+type Method = keyof SecretStore;
+type StartKey = Record<string, unknown> | undefined;
+
+const LISTED = [...PUBLIC_SOURCE_ATTRIBUTES, 'sk'];
+const ROTATION_PROJECTION = ['pk', 'sk', 'id', 'profileId', 'name', 'revision', 'token', 'binding'];
+const INDEX_ATTRIBUTES = ['expiryShard', 'expiryDue'] as const;
+
+const keyOf = ({ pk, sk }: PrimaryKey): string => JSON.stringify([pk, sk]);
+const pick = (item: SecretItem, names: string[]): SecretItem =>
+  structuredClone(Object.fromEntries(names.filter((n) => n in item).map((n) => [n, item[n as keyof SecretItem]]))) as SecretItem;
+const byKeys = (a: string[], b: string[]): number => {
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return 0;
+};
+
+export class MemorySecretStore implements SecretStore {
+  private readonly items = new Map<string, SecretItem>();
+  readonly calls: Record<Method, number> = {
+    create: 0, recordAccess: 0, nameOfId: 0, list: 0, expire: 0, update: 0,
+    delete: 0, dueInShard: 0, sweep: 0, sealedSecretsPage: 0, replaceToken: 0,
+  };
+
+  /** A copy of the stored item, as a raw read of the table would show it. */
+  peek(ref: SecretRef): SecretItem | undefined {
+    const item = this.items.get(keyOf(secretKey(ref.profileId, ref.name)));
+    return item && structuredClone(item);
+  }
+
+  /** Writes attributes behind the store's back (undefined removes one), like a raw UpdateItem. */
+  tamper(ref: SecretRef, attributes: Partial<Record<keyof SecretItem, unknown>>): void {
+    const item = this.items.get(keyOf(secretKey(ref.profileId, ref.name)));
+    if (!item) throw new Error(`no item ${ref.profileId}/${ref.name}`);
+    for (const [name, value] of Object.entries(attributes)) {
+      if (value === undefined) delete (item as Record<string, unknown>)[name];
+      else (item as Record<string, unknown>)[name] = structuredClone(value);
+    }
+  }
+
+  async create(item: SecretItem): Promise<void> {
+    this.calls.create += 1;
+    const existing = this.items.get(keyOf(item));
+    if (existing) {
+      if (existing.id !== item.id) throw new SecretAlreadyExists(item.name);
+      return;
+    }
+    this.items.set(keyOf(item), structuredClone(item));
+  }
+
+  async recordAccess(ref: SecretRef, now: string): Promise<SecretItem> {
+    this.calls.recordAccess += 1;
+    const item = this.live(ref, now);
+    item.lastAccessed = now;
+    return structuredClone(item);
+  }
+
+  async nameOfId(profileId: string, id: string): Promise<string> {
+    this.calls.nameOfId += 1;
+    const found = [...this.items.values()].find((item) => item.idKey === idIndexKey(id));
+    if (!found || found.pk !== profilePartition(profileId)) throw new SecretNotFound(id);
+    return nameFromSortKey(found.sk);
+  }
+
+  async list(profileId: string, query: ListQuery, now: string): Promise<ListPage> {
+    this.calls.list += 1;
+    const pk = profilePartition(profileId);
+    const prefix = secretSortPrefix(query.prefix);
+    const after = query.after === undefined ? undefined : secretKey(profileId, query.after).sk;
+    const matches = [...this.items.values()]
+      .filter((item) => item.pk === pk && item.sk.startsWith(prefix) && (after === undefined || item.sk > after))
+      .filter((item) => query.expired === 'include' || isExpiredAt(item.expiresAt, now) === (query.expired === 'only'))
+      .filter((item) => query.tag === undefined || (Array.isArray(item.tags) && item.tags.includes(query.tag)))
+      .sort((a, b) => byKeys([a.sk], [b.sk]));
+    return { items: matches.slice(0, query.limit).map((item) => pick(item, LISTED)), more: matches.length > query.limit };
+  }
+
+  async expire(ref: SecretRef, at: string, now: string): Promise<SecretItem> {
+    this.calls.expire += 1;
+    const item = this.live(ref, now);
+    Object.assign(item, { expiresAt: at, updatedAt: now, revision: item.revision + 1, expiryShard: expiryShard(ref.profileId, ref.name), expiryDue: at });
+    return structuredClone(item);
+  }
+
+  async update(ref: SecretRef, changes: SecretChanges, now: string, expectedRevision?: number): Promise<SecretItem> {
+    this.calls.update += 1;
+    const item = this.live(ref, now);
+    if (expectedRevision !== undefined && item.revision !== expectedRevision) throw new PreconditionFailed(ref.name);
+    for (const [field, value] of Object.entries(changes)) {
+      if (value !== undefined && field !== 'expiresAt') (item as Record<string, unknown>)[field] = structuredClone(value);
+    }
+    if (changes.expiresAt === null) {
+      for (const name of ['expiresAt', ...INDEX_ATTRIBUTES] as const) delete item[name];
+    } else if (changes.expiresAt !== undefined) {
+      Object.assign(item, { expiresAt: changes.expiresAt, expiryShard: expiryShard(ref.profileId, ref.name), expiryDue: changes.expiresAt });
+    }
+    Object.assign(item, { updatedAt: now, revision: item.revision + 1 });
+    return structuredClone(item);
+  }
+
+  async delete(ref: SecretRef): Promise<SecretItem> {
+    this.calls.delete += 1;
+    const key = keyOf(secretKey(ref.profileId, ref.name));
+    const item = this.items.get(key);
+    if (!item) throw new SecretNotFound(ref.name);
+    this.items.delete(key);
+    return structuredClone(item);
+  }
+
+  async dueInShard(shard: string, now: string, limit: number, startKey?: StartKey) {
+    this.calls.dueInShard += 1;
+    const position = (item: Record<string, unknown>) => [item.expiryDue, item.pk, item.sk] as string[];
+    const due = [...this.items.values()]
+      .filter((item) => item.expiryShard === shard && item.expiryDue !== undefined && item.expiryDue <= now)
+      .filter((item) => startKey === undefined || byKeys(position(item), position(startKey)) > 0)
+      .sort((a, b) => byKeys(position(a), position(b)))
+      .slice(0, limit);
+    const last = due.length === limit ? due.at(-1) : undefined;
+    return {
+      keys: due.map(({ pk, sk }) => ({ pk, sk })),
+      nextKey: last && ({ pk: last.pk, sk: last.sk, expiryShard: last.expiryShard, expiryDue: last.expiryDue } as StartKey),
+    };
+  }
+
+  async sweep(key: PrimaryKey, now: string, purgeAt: number): Promise<SecretItem | null> {
+    this.calls.sweep += 1;
+    const item = this.items.get(keyOf(key));
+    if (!item || item.expiryShard === undefined || !isExpiredAt(item.expiresAt, now)) return null;
+    for (const name of ['token', 'binding', ...INDEX_ATTRIBUTES] as const) delete item[name];
+    Object.assign(item, { sweptAt: now, purgeAt });
+    return structuredClone(item);
+  }
+
+  async sealedSecretsPage(limit: number, startKey?: StartKey) {
+    this.calls.sealedSecretsPage += 1;
+    const read = [...this.items.values()]
+      .filter((item) => startKey === undefined || byKeys([item.pk, item.sk], [startKey.pk, startKey.sk] as string[]) > 0)
+      .sort((a, b) => byKeys([a.pk, a.sk], [b.pk, b.sk]))
+      .slice(0, limit);
+    const last = read.length === limit ? read.at(-1) : undefined;
+    return {
+      items: read.filter((item) => item.token !== undefined).map((item) => pick(item, ROTATION_PROJECTION)),
+      nextKey: last && ({ pk: last.pk, sk: last.sk } as StartKey),
+    };
+  }
+
+  async replaceToken(item: SecretItem, sealed: SealedValue): Promise<boolean> {
+    this.calls.replaceToken += 1;
+    const stored = this.items.get(keyOf(item));
+    if (!stored || stored.token === undefined || stored.token !== item.token) return false;
+    Object.assign(stored, { token: sealed.token, binding: sealed.binding });
+    return true;
+  }
+
+  /** The stored item if it may be read or changed: SecretNotFound when absent, SecretExpired once due. */
+  private live(ref: SecretRef, now: string): SecretItem {
+    const item = this.items.get(keyOf(secretKey(ref.profileId, ref.name)));
+    if (!item) throw new SecretNotFound(ref.name);
+    if (isExpiredAt(item.expiresAt, now)) throw new SecretExpired(ref.name);
+    return item;
+  }
+}
+
+/** Fixed Fernet keys (test/support/store.ts's would load dynalite): oldest first, `stranger` configured nowhere. */
+export const UNIT_KEYS = {
+  old: 'gnYVUYE72wRvRDvrgSVCSBMABFNVSG_6-EDLoTjUNMY=',
+  new: 'KVfwQ8pbrYKuw1BBYQLQry7FtrOPv7K-jqoiCWN1qoE=',
+  stranger: 'xKuT4Q6v_7m4HBFChXaa2IUNMwzKxGqZ_Uuo_PILEeI=',
+};
+export const CLOCK_START = Date.parse('2026-11-27T10:00:00.000Z');
+/** The ISO time `ms` after CLOCK_START, as the service writes it. */
+export const iso = (ms: number): string => new Date(CLOCK_START + ms).toISOString();
+
+/** A SecretService on a fresh memory store, sealing with `keys`; `serviceWith` shares store, clock, ids and events. */
+export function memoryService(keys: string[] = [UNIT_KEYS.old]) {
+  const store = new MemorySecretStore();
+  const events: Array<{ type: AuditEventType } & AuditEventDetail> = [];
+  const clock = { ms: CLOCK_START };
+  let ids = 0;
+  const serviceWith = (sealer: Sealer) =>
+    new SecretService({
+      repository: store,
+      sealer: () => sealer,
+      events: { publish: async (type, item) => void events.push({ type, ...auditDetail(item) }) },
+      now: () => new Date(clock.ms),
+      newId: () => `01JD8Z7Q2M5K3V9X4T6B8N${String(++ids).padStart(4, '0')}`,
+    });
+  return { store, events, clock, service: serviceWith(new Sealer(keys)), serviceWith };
+}
