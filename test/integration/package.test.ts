@@ -38,8 +38,16 @@ beforeAll(async () => {
     [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'prod', '--region', 'eu-west-1', '--package', outDir],
     {
       cwd: root,
-      // No credentials are needed to package; none are given, so none can leak into the template.
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      env: {
+        // No credentials are needed to package; none are given, so none can leak into the template.
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+        // serverless-esbuild's work folder of its own: the e2e suite's `npm start` bundles into
+        // .esbuild at the same time, and each run deletes its work folder's build.
+        ESBUILD_WORK_FOLDER: '.esbuild-package',
+      },
       // Packaging takes 1-3 minutes; on a VM losing a third of its CPU to steal, over 7.
       timeout: 900_000,
       maxBuffer: 16 * 1024 * 1024,
