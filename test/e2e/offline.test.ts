@@ -7,9 +7,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localToken } from '../../local/token.js';
 
-// Starting the framework and bundling every function takes minutes on a 2-core machine,
-// so this suite runs when E2E=1 (see README, "Tests").
-const enabled = process.env.E2E === '1';
 const HTTP = 'http://localhost:3000';
 const INVOKE = 'http://localhost:3002';
 let server: ChildProcess;
@@ -26,7 +23,6 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
 }
 
 beforeAll(async () => {
-  if (!enabled) return;
   server = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/start.ts'], {
     // A fresh data folder: the test must not depend on, or disturb, a developer's .local.
     env: { ...process.env, LOCAL_DATA_DIR: mkdtempSync(join(tmpdir(), 'secret-store-e2e-')) },
@@ -61,7 +57,7 @@ const invoke = (op: string, payload: unknown) =>
     body: JSON.stringify(payload),
   });
 
-describe.skipIf(!enabled)('npm start', () => {
+describe('npm start', () => {
   it('serves create, get, list and expire over HTTP', async () => {
     const created = await request('/secrets', { method: 'POST', body: JSON.stringify({ name: 'e2eKey', value: 'e2e-plaintext-1', tags: ['e2e'] }) });
     expect(created.status).toBe(201);
