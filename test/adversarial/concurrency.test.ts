@@ -87,7 +87,6 @@ describe('concurrency', () => {
     const profile = 'fieldsUser';
     await call({ method: 'POST', path: '/secrets', profile, body: { name: 'manyWriters', value: marker('fields') } });
     const ROUNDS = 5;
-    let lastValue = '';
     for (let round = 1; round <= ROUNDS; round += 1) {
       const value = marker('fields');
       const expiresAt = new Date(Date.now() + round * 3_600_000).toISOString();
@@ -113,9 +112,7 @@ describe('concurrency', () => {
         expiresAt,
         revision: 1 + round * changes.length,
       });
-      lastValue = value;
     }
-    expect(lastValue).not.toBe('');
   });
 
   it(`${N} concurrent PATCHes of one field without If-Match all apply, each at its own revision`, async () => {
