@@ -1,4 +1,4 @@
-// Issue #6, part 3: concurrency on a real dynalite through the real handlers. Conditional
+// Concurrency on a real dynalite through the real handlers. Conditional
 // writes must make racing callers agree: one winner, everyone else a precise 4xx, and no
 // update that rewrites fields it was not asked to change (no read-modify-write).
 import { describe, expect, it } from 'vitest';

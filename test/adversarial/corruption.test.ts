@@ -1,4 +1,4 @@
-// Issue #6, part 4b: what the store does with damage it did not cause. Ciphertext corrupted
+// What the store does with damage it did not cause. Ciphertext corrupted
 // in the raw table (written directly with a DocumentClient) answers DecryptionFailed and
 // leaks nothing; rotation counts such a secret and never deletes it. A missing or malformed
 // key list fails at cold start with a message that names FERNET_KEYS and never shows a key.

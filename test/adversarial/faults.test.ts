@@ -1,6 +1,6 @@
-// Issue #6, part 4a: DynamoDB faults. A small HTTP proxy in front of dynalite answers some
+// DynamoDB faults. A small HTTP proxy in front of dynalite answers some
 // requests with throttling (400 ProvisionedThroughputExceededException), 500, 503 or a reset
-// connection instead of forwarding them. The functions' own client (lib/runtime/clients.ts,
+// connection instead of forwarding them. The functions' own client (lib/wiring.ts,
 // maxAttempts 4) must retry, and when every attempt fails the caller gets 503 with Retry-After,
 // nothing internal in the body, and nothing half-written in the table.
 import { createServer, request as forward, type Server } from 'node:http';
@@ -93,7 +93,7 @@ async function startFaultyProxy(upstreamPort: number): Promise<FaultyProxy> {
 }
 
 let proxy: FaultyProxy;
-const MAX_ATTEMPTS = 4; // lib/runtime/clients.ts
+const MAX_ATTEMPTS = 4; // lib/wiring.ts
 
 const harness = useHandlers({
   env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' },

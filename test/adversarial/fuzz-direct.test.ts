@@ -1,4 +1,4 @@
-// Fuzzing direct invocation (issue #6, part 1): every outcome is a success payload or an error named by a 4xx code.
+// Fuzzing direct invocation: every outcome is a success payload or an error named by a 4xx code.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Operation } from '../support/handlers.js';

@@ -1,4 +1,4 @@
-// Fuzzing over HTTP (issue #6, part 1): every answer is a success or a 4xx problem, never a 5xx, a throw or a value.
+// Fuzzing over HTTP: every answer is a success or a 4xx problem, never a 5xx, a throw or a value.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { httpEvent, lambdaContext, type HttpResponse } from '../support/http.js';

@@ -1,4 +1,4 @@
-// Tenant isolation as a property (issue #6, part 2): each profile's answers are exactly what its own model predicts.
+// Tenant isolation as a property: each profile's answers are exactly what its own model predicts.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HttpResponse } from '../support/http.js';

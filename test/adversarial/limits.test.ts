@@ -1,4 +1,4 @@
-// Issue #6, part 5: the contract's limits, exactly at and one past each boundary. One past is
+// The contract's limits, exactly at and one past each boundary. One past is
 // a 400 ValidationError naming the field (or a 413 for the body), and nothing is stored; exactly
 // at the limit is accepted, even with every field at its maximum at once.
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Issue #6, part 6: no plaintext anywhere. Every operation and every failure path runs with
+// No plaintext anywhere. Every operation and every failure path runs with
 // the most talkative logging an operator can switch on (POWERTOOLS_LOG_LEVEL=DEBUG and
 // POWERTOOLS_LOGGER_LOG_EVENT=true); afterwards no raw item and no log line holds any of the
 // plaintexts used, and no response except a get of that very secret does.

@@ -1,4 +1,4 @@
-// Shared pieces of the adversarial suite (issue #6): run counts, plaintext markers, and the
+// Shared pieces of the adversarial suite: run counts, plaintext markers, and the
 // checks every HTTP answer and every direct-invocation outcome must pass.
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
