@@ -129,7 +129,9 @@ export async function runSweepBench(options: { secrets?: number } = {}): Promise
   try {
     const { loadHandlers } = await import('../functions/index.js');
     const handlers = await loadHandlers();
-    const { dynamoClient: dynamo, logger } = await import('../lib/wiring.js');
+    const { dynamoClient, logger } = await import('../lib/wiring.js');
+    // The functions' own client (its middleware stack is the base client's, so the meter sees both).
+    const dynamo = DynamoDBDocumentClient.from(dynamoClient);
     logger.setLogLevel('ERROR');
 
     // Every request on the store's own client, Query and Scan with their consumed capacity.
