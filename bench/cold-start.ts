@@ -18,7 +18,7 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { packagingOptions, projectRoot as root } from './packaging.js';
+import { packagingOptions, projectRoot as root } from '../infra/packaging.js';
 import { probeInit, type InitSample } from './init-probe.js';
 import { FUNCTIONS } from '../functions/index.js';
 import { reportRatios, type RatioRow } from './ratios.js';

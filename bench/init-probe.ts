@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { basename, join } from 'node:path';
 import { Fernet } from '../lib/crypto/fernet.js';
-import { projectRoot } from './packaging.js';
+import { projectRoot } from '../infra/packaging.js';
 
 const IMPORT_BUNDLE = join(projectRoot, 'bench/import-bundle.mjs');
 

@@ -64,7 +64,7 @@ async function buildItems(count: number, now: number, key: string): Promise<Secr
   const sealer = new Sealer([key]);
   const builder = new SecretService({
     repository: { create: async (item: SecretItem) => void items.push(item) } as unknown as SecretRepository,
-    sealer: () => sealer,
+    keys: { sealer: () => sealer, current: async () => ({ sealer, settlesAt: null, version: null, changedAt: null }) },
     events: { publish: async () => undefined },
     now: () => new Date(now - 2 * DAY),
     newId: () => ulid(),

@@ -14,15 +14,25 @@ const schema = z.object({
   FERNET_KEYS_PARAMETER: z.optional(positiveText),
   RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(3650)), 30),
   EVENT_BUS_NAME: z.optional(positiveText),
-  /** Endpoint overrides, named as the AWS SDK names them (tests, VPC endpoints). */
+  /** How long a fetched key list is used before it is fetched again (docs/OPERATIONS.md). */
+  KEY_CACHE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(3600)), 300),
+  /** Endpoint overrides, read as the AWS SDK reads them: the service's own, then the SDK-wide one. */
   AWS_ENDPOINT_URL_SSM: z.optional(z.url()),
   AWS_ENDPOINT_URL_EVENTBRIDGE: z.optional(z.url()),
+  AWS_ENDPOINT_URL: z.optional(z.url()),
+  AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: z.optional(z.string()),
   /** Set by serverless-offline: audit events go to the log instead of EventBridge. */
   IS_OFFLINE: z.optional(z.string()),
   MAX_BODY_BYTES: z._default(z.coerce.number().check(z.int(), z.minimum(1024)), 256 * 1024),
 });
 
 export type Config = z.output<typeof schema>;
+
+/** The endpoint the SDK would use for a service with this environment, or undefined for AWS's own. */
+export function endpointFor(config: Config, service: 'SSM' | 'EVENTBRIDGE'): string | undefined {
+  if (config.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true') return undefined;
+  return config[`AWS_ENDPOINT_URL_${service}`] ?? config.AWS_ENDPOINT_URL;
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

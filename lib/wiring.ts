@@ -6,12 +6,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { ulid } from 'ulid';
 import { eventBridgeAuditEvents } from './aws/eventbridge.js';
 import { ssmGetParameter } from './aws/ssm.js';
-import { loadConfig } from './config.js';
-import type { Sealer } from './crypto/sealer.js';
+import { endpointFor, loadConfig } from './config.js';
 import { InternalError } from './domain/errors.js';
 import { fixedKeySource, parameterKeySource } from './keys/key-source.js';
+import { keyTiming } from './keys/key-timeline.js';
 import { logAuditEvents } from './secrets/events.js';
-import { SecretService } from './secrets/service.js';
+import { SecretService, type ServiceKeys } from './secrets/service.js';
 import { SecretRepository } from './store/secret-repository.js';
 
 export const config = loadConfig();
@@ -32,30 +32,36 @@ const repository = new SecretRepository(
 // EventBridge where a bus is configured, except under serverless-offline: the log otherwise.
 const events =
   config.EVENT_BUS_NAME && config.IS_OFFLINE !== 'true'
-    ? eventBridgeAuditEvents(dynamoClient, { busName: config.EVENT_BUS_NAME, endpoint: config.AWS_ENDPOINT_URL_EVENTBRIDGE, logger })
+    ? eventBridgeAuditEvents(dynamoClient, { busName: config.EVENT_BUS_NAME, endpoint: endpointFor(config, 'EVENTBRIDGE'), logger })
     : logAuditEvents(logger);
 
 // A malformed FERNET_KEYS fails here, at cold start, naming the variable and the entry.
 const keys =
   config.FERNET_KEYS !== undefined
     ? fixedKeySource(config.FERNET_KEYS, 'FERNET_KEYS')
-    : parameterKeySource(ssmGetParameter(dynamoClient, config.AWS_ENDPOINT_URL_SSM), config.FERNET_KEYS_PARAMETER!, logger);
+    : parameterKeySource(
+        ssmGetParameter(dynamoClient, endpointFor(config, 'SSM')),
+        config.FERNET_KEYS_PARAMETER!,
+        keyTiming(config.KEY_CACHE_SECONDS),
+        logger,
+      );
 
-const serviceWith = (sealer: () => Sealer) =>
-  new SecretService({ repository, sealer, events, now: () => new Date(), newId: () => ulid() });
+const serviceWith = (serviceKeys: ServiceKeys) =>
+  new SecretService({ repository, keys: serviceKeys, events, now: () => new Date(), newId: () => ulid() });
 
 // Without keys the service does everything that never touches a value or a cursor.
-const keyless = serviceWith(() => {
-  throw new InternalError();
+const keyless = serviceWith({
+  sealer: () => {
+    throw new InternalError();
+  },
+  current: () => Promise.reject(new InternalError()),
 });
-let keyed: { sealer: Sealer; service: SecretService } | undefined;
 
-/** The secret service, with the keys in use when `withKeys`. */
+/** The secret service, with the keys in hand when `withKeys` (fetched first when due). */
 export async function secretService(withKeys: boolean): Promise<SecretService> {
   if (!withKeys) return keyless;
   const sealer = await keys.sealer();
-  if (keyed?.sealer !== sealer) keyed = { sealer, service: serviceWith(() => sealer) };
-  return keyed.service;
+  return serviceWith({ sealer: () => sealer, current: () => keys.current() });
 }
 
 export const prefetchKeys = (): void => keys.prefetch();

@@ -6,11 +6,11 @@ import config from './config.js';
 const RESERVE_MS = 2_000;
 
 export const handler = secretFunction(config, rotateInput, async (_request, { secrets, logger, timeLeft }) => {
-  const { failed, ...report } = await secrets.rotate({
+  const report = await secrets.rotate({
     timeLeft,
     reserveMs: RESERVE_MS,
     onFailure: (item) => logger.error('secret cannot be decrypted for rotation', { profileId: item.profileId, name: item.name, id: item.id }),
   });
-  logger.info('rotation finished', { ...report, failed });
-  return { status: 200, body: { ...report, failed } };
+  logger.info('rotation finished', { ...report });
+  return { status: 200, body: report };
 });

@@ -459,14 +459,19 @@ export class MultiFernet {
 
   /** Whether the token's HMAC verifies under the primary key, i.e. rotating it would change nothing. */
   isPrimary(token: string): boolean {
+    return this.keyIndexOf(token) === 0;
+  }
+
+  /** The position of the first key the token's HMAC verifies under, or -1 (not a token of these keys). */
+  keyIndexOf(token: string): number {
     let frame: Buffer;
     try {
       frame = parseToken(token);
     } catch (error) {
-      if (error instanceof InvalidToken) return false;
+      if (error instanceof InvalidToken) return -1;
       throw error;
     }
-    return this.#keys[0].verify(frame);
+    return this.#keys.findIndex((key) => key.verify(frame));
   }
 
   extractTimestamp(token: string): number {

@@ -16,14 +16,19 @@ export function encodeCursor(key: KeyObject, scope: CursorScope, after: string):
   return `${payload}.${sign(key, scope, payload).toString('base64url')}`;
 }
 
-/** The name the cursor continues after; ValidationError unless this scope issued it. */
-export function decodeCursor(key: KeyObject, scope: CursorScope, cursor: string): string {
+/**
+ * The name the cursor continues after; ValidationError unless this scope issued it under one of
+ * `keys` (every listed key, so a cursor outlives a change of primary key).
+ */
+export function decodeCursor(keys: readonly KeyObject[], scope: CursorScope, cursor: string): string {
   const [payload, mac, extra] = cursor.split('.');
   if (payload && mac && extra === undefined) {
     const presented = Buffer.from(mac, 'base64url');
-    const expected = sign(key, scope, payload);
-    if (presented.length === expected.length && timingSafeEqual(presented, expected)) {
-      return Buffer.from(payload, 'base64url').toString('utf8');
+    for (const key of keys) {
+      const expected = sign(key, scope, payload);
+      if (presented.length === expected.length && timingSafeEqual(presented, expected)) {
+        return Buffer.from(payload, 'base64url').toString('utf8');
+      }
     }
   }
   throw new ValidationError([{ path: 'cursor', message: 'is not a cursor this list issued' }]);

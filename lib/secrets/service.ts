@@ -1,7 +1,8 @@
 // The secret lifecycle: what each operation does, independent of how it was invoked.
 // Side effects (store, keys, clock, ids, events) come in as dependencies.
-import { UnsealError, type Sealer } from '../crypto/sealer.js';
-import { DecryptionFailed, ValidationError } from '../domain/errors.js';
+import { KeysTooOld, UnsealError, type SealContext, type SealedValue, type Sealer } from '../crypto/sealer.js';
+import { DecryptionFailed, ServiceUnavailable, ValidationError } from '../domain/errors.js';
+import type { CurrentKeys } from '../keys/key-source.js';
 import { LIST_LIMIT_DEFAULT, type CreateInput, type ListInput, type UpdateInput } from '../domain/inputs.js';
 import { createdAttributes, toSecret, type Secret, type SecretItem } from '../domain/secret.js';
 import { expiryIndexEntry, type SecretRef, type SecretRepository } from '../store/secret-repository.js';
@@ -15,10 +16,17 @@ const ROTATE_PAGE = 100;
 /** The store the service needs: SecretRepository's operations (tests hand in an in-memory one). */
 export type SecretStore = Pick<SecretRepository, keyof SecretRepository>;
 
+/** The keys an operation works with; only operations that touch values or cursors ask. */
+export interface ServiceKeys {
+  /** The keys in hand for this request. */
+  sealer(): Sealer;
+  /** The list as its source holds it now, bypassing any cache: rotation acts on nothing older. */
+  current(): Promise<CurrentKeys>;
+}
+
 export interface SecretServiceDeps {
   repository: SecretStore;
-  /** Only operations that touch values or cursors ask for it (sweep, expire, delete never do). */
-  sealer: () => Sealer;
+  keys: ServiceKeys;
   events: AuditEvents;
   now: () => Date;
   newId: () => string;
@@ -40,6 +48,10 @@ export interface RotationReport {
   rotated: number;
   failed: number;
   more: boolean;
+  /** While a rotation cannot complete yet: when it can (ISO 8601). */
+  settlesAt?: string;
+  /** Every listed key, primary first: its fingerprint, and how many examined tokens are under it now (null: none examined). */
+  keys: { fingerprint: string; tokens: number | null }[];
 }
 
 /** How long a batch job may still run; Lambda's context.getRemainingTimeInMillis. */
@@ -70,7 +82,7 @@ export class SecretService {
       updatedAt: now,
       lastAccessed: null,
       revision: 1,
-      ...this.deps.sealer().seal(ref, input.value),
+      ...this.seal(ref, input.value),
       ...(input.expiresAt != null && expiryIndexEntry(ref, input.expiresAt)),
     } as SecretItem;
     await this.deps.repository.create(item);
@@ -93,7 +105,8 @@ export class SecretService {
     const expired = input.expired ?? 'exclude';
     const limit = input.limit ?? LIST_LIMIT_DEFAULT;
     const scope = { profileId, query: JSON.stringify([input.prefix ?? '', input.tag ?? null, expired]) };
-    const after = input.cursor === undefined ? undefined : decodeCursor(this.deps.sealer().cursorKey, scope, input.cursor);
+    const sealer = this.deps.keys.sealer();
+    const after = input.cursor === undefined ? undefined : this.withKeysInHand(sealer, () => decodeCursor(sealer.cursorKeys, scope, input.cursor!));
     const page = await this.deps.repository.list(
       profileId,
       { prefix: input.prefix, tag: input.tag, expired, limit, after },
@@ -103,7 +116,7 @@ export class SecretService {
     const last = items.at(-1);
     return {
       items,
-      nextCursor: page.more && last ? encodeCursor(this.deps.sealer().cursorKey, scope, last.name) : null,
+      nextCursor: page.more && last ? encodeCursor(sealer.cursorKey, scope, last.name) : null,
     };
   }
 
@@ -117,7 +130,7 @@ export class SecretService {
   async update(profileId: string, name: string, input: UpdateInput, expectedRevision?: number): Promise<Secret> {
     const ref = { profileId, name };
     const { value, ...metadata } = input;
-    const sealed = value === undefined ? {} : this.deps.sealer().seal(ref, value);
+    const sealed = value === undefined ? {} : this.seal(ref, value);
     const now = this.deps.now().toISOString();
     const item = await this.deps.repository.update(ref, { ...metadata, ...sealed }, now, expectedRevision);
     await this.deps.events.publish('secret.edited', item);
@@ -164,48 +177,92 @@ export class SecretService {
   }
 
   /**
-   * Re-encrypts under the primary key every token made under an older one. A token that
-   * cannot be decrypted is counted and logged by the caller, never deleted.
+   * Re-encrypts under the primary key every token made under another, once every instance seals
+   * under it (`settlesAt`); until then it changes nothing and answers `more: true`. Tokens already
+   * under the primary are checked too. A token that cannot be opened is counted and reported,
+   * never deleted.
    */
   async rotate(options: { timeLeft: TimeLeft; reserveMs: number; onFailure: (item: SecretItem) => void }): Promise<RotationReport> {
-    const sealer = this.deps.sealer();
-    const report: RotationReport = { examined: 0, rotated: 0, failed: 0, more: false };
+    const keys = await this.deps.keys.current();
+    const { sealer } = keys;
+    const fingerprints = sealer.fingerprints();
+    if (keys.settlesAt !== null && keys.settlesAt > this.deps.now().getTime()) {
+      return {
+        examined: 0,
+        rotated: 0,
+        failed: 0,
+        more: true,
+        settlesAt: new Date(keys.settlesAt).toISOString(),
+        keys: fingerprints.map((fingerprint) => ({ fingerprint, tokens: null })),
+      };
+    }
+    const tokens = fingerprints.map(() => 0);
+    const count = (key: number) => (tokens[key] = tokens[key]! + 1);
+    const report = { examined: 0, rotated: 0, failed: 0, more: false };
+    const done = () => ({ ...report, keys: fingerprints.map((fingerprint, i) => ({ fingerprint, tokens: tokens[i]! })) });
     let startKey: Record<string, unknown> | undefined;
     do {
-      if (options.timeLeft() < options.reserveMs) return { ...report, more: true };
+      if (options.timeLeft() < options.reserveMs) return { ...done(), more: true };
       const page = await this.deps.repository.sealedSecretsPage(ROTATE_PAGE, startKey);
       for (const item of page.items) {
         report.examined += 1;
-        if (item.token === undefined) continue;
+        // A damaged item may hold a token or binding that is not even a string.
+        const sealed = typeof item.token === 'string' && typeof item.binding === 'string' ? { token: item.token, binding: item.binding } : undefined;
+        const under = sealed ? sealer.keyOf(sealed.token) : -1;
         const ref = { profileId: item.profileId, name: item.name };
-        let resealed;
+        if (sealed && under === sealer.sealingKey && sealer.isBound(ref, sealed)) {
+          count(under);
+          continue;
+        }
+        let resealed: SealedValue;
         try {
-          // A damaged item may hold a token or binding that is not even a string.
-          if (typeof item.token !== 'string' || typeof (item.binding ?? '') !== 'string') throw new UnsealError('not a token');
-          if (sealer.isUnderPrimary(item.token)) continue;
-          resealed = sealer.rotate(ref, { token: item.token, binding: item.binding ?? '' });
+          if (!sealed || under === sealer.sealingKey) throw new UnsealError('not a token of this row');
+          resealed = sealer.rotate(ref, sealed);
         } catch {
           report.failed += 1;
+          if (under !== -1) count(under);
           options.onFailure(item);
           continue;
         }
         if (await this.deps.repository.replaceToken(item, resealed)) {
           report.rotated += 1;
+          count(sealer.sealingKey);
           await this.deps.events.publish('secret.rotated', item);
         }
       }
       startKey = page.nextKey;
     } while (startKey !== undefined);
-    return report;
+    return done();
+  }
+
+  private seal(context: SealContext, value: string): SealedValue {
+    try {
+      return this.deps.keys.sealer().seal(context, value);
+    } catch (error) {
+      if (error instanceof KeysTooOld) throw new ServiceUnavailable('keys', { cause: error });
+      throw error;
+    }
   }
 
   private open(ref: SecretRef, item: SecretItem): string {
     // Absent, or damaged into another type in the table: either way nothing to decrypt.
     if (typeof item.token !== 'string' || typeof item.binding !== 'string') throw new DecryptionFailed(ref.name);
+    const sealer = this.deps.keys.sealer();
     try {
-      return this.deps.sealer().open(ref, { token: item.token, binding: item.binding });
+      return sealer.open(ref, { token: item.token, binding: item.binding });
     } catch (error) {
-      if (error instanceof UnsealError) throw new DecryptionFailed(ref.name);
+      if (!(error instanceof UnsealError)) throw error;
+      // Keys in hand too old to be sure they hold every key: the keys are the problem, not the value.
+      throw sealer.isStale() ? new ServiceUnavailable('keys', { cause: error }) : new DecryptionFailed(ref.name);
+    }
+  }
+
+  /** A refusal made with keys too old to be sure they hold every key says so (503), not that the input is wrong. */
+  private withKeysInHand<T>(sealer: Sealer, use: () => T): T {
+    try {
+      return use();
+    } catch (error) {
+      if (sealer.isStale()) throw new ServiceUnavailable('keys', { cause: error });
       throw error;
     }
   }

@@ -13,7 +13,7 @@ import { captureLogs } from '../support/logs.js';
 
 const PARAMETER = '/secret-store/test/fernet-keys';
 const credentials = { accessKeyId: 'unit', secretAccessKey: 'unit-secret' };
-const keysReply = { body: { Parameter: { Name: PARAMETER, Type: 'SecureString', Value: TEST_KEYS.join(',') } } };
+const keysReply = { body: { Parameter: { Name: PARAMETER, Type: 'SecureString', Value: TEST_KEYS.join(','), Version: 1, LastModifiedDate: 1_764_000_000 } } };
 
 let ssm: FakeAws;
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -136,7 +136,7 @@ describe('keys from SSM', () => {
     try {
       await list({ userProfileId: 'alice' }, lambdaContext());
       const typo = `${TEST_KEYS[1]},${TEST_KEYS[0]!.slice(0, 20)}`;
-      ssm.reply({ body: { Parameter: { Name: PARAMETER, Type: 'SecureString', Value: typo } } });
+      ssm.reply({ body: { Parameter: { Name: PARAMETER, Type: 'SecureString', Value: typo, Version: 2, LastModifiedDate: 1_764_000_100 } } });
       vi.useFakeTimers({ now: Date.now() + 5 * 60 * 1000 + 1, toFake: ['Date'] });
       // A cursor made under the keys in use still verifies: those keys are still the ones in use.
       dynamo.on(QueryCommand).resolves({ Items: [{ pk: 'PROFILE#alice', sk: 'SECRET#a', name: 'a', ...listedItem }], LastEvaluatedKey: { pk: 'x', sk: 'y' } });
@@ -152,7 +152,7 @@ describe('keys from SSM', () => {
   });
 
   it('a malformed list at cold start is an InternalError, logged by entry position', async () => {
-    ssm.reply({ body: { Parameter: { Name: PARAMETER, Type: 'SecureString', Value: `,${TEST_KEYS[0]}` } } });
+    ssm.reply({ body: { Parameter: { Name: PARAMETER, Type: 'SecureString', Value: `,${TEST_KEYS[0]}`, Version: 1, LastModifiedDate: 1_764_000_000 } } });
     const { list, logs } = await coldStartLogging();
     try {
       await expect(list({ userProfileId: 'alice' }, lambdaContext())).rejects.toMatchObject({ name: 'InternalError' });

@@ -24,6 +24,7 @@
 import { PreconditionFailed, SecretAlreadyExists, SecretExpired, SecretNotFound } from '../../lib/domain/errors.js';
 import { isExpiredAt, PUBLIC_SOURCE_ATTRIBUTES, type SecretItem } from '../../lib/domain/secret.js';
 import { Sealer, type SealedValue } from '../../lib/crypto/sealer.js';
+import type { CurrentKeys } from '../../lib/keys/key-source.js';
 import { auditDetail, type AuditEventDetail, type AuditEventType } from '../../lib/secrets/events.js';
 import type { ListPage, ListQuery, SecretChanges, SecretRef } from '../../lib/store/secret-repository.js';
 import { SecretService, type SecretStore } from '../../lib/secrets/service.js';
@@ -206,10 +207,14 @@ export function memoryService(keys: string[] = [UNIT_KEYS.old]) {
   const events: Array<{ type: AuditEventType } & AuditEventDetail> = [];
   const clock = { ms: CLOCK_START };
   let ids = 0;
-  const serviceWith = (sealer: Sealer) =>
+  /** `current` overrides what rotation reads from the key source (a fixed list by default). */
+  const serviceWith = (sealer: Sealer, current: Partial<CurrentKeys> = {}) =>
     new SecretService({
       repository: store,
-      sealer: () => sealer,
+      keys: {
+        sealer: () => sealer,
+        current: async () => ({ sealer, settlesAt: null, version: null, changedAt: null, ...current }),
+      },
       events: { publish: async (type, item) => void events.push({ type, ...auditDetail(item) }) },
       now: () => new Date(clock.ms),
       newId: () => `01JD8Z7Q2M5K3V9X4T6B8N${String(++ids).padStart(4, '0')}`,

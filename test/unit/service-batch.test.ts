@@ -1,7 +1,7 @@
 // The batch jobs of SecretService on the memory store: the sweep (destroys due ciphertext within a
 // time budget, safe to repeat) and key rotation (re-encrypts under the primary key, never loses a token).
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Sealer } from '../../lib/crypto/sealer.js';
+import { keyFingerprint, Sealer } from '../../lib/crypto/sealer.js';
 import type { SecretItem } from '../../lib/domain/secret.js';
 import { expiryShard } from '../../lib/store/table.js';
 import { CLOCK_START, iso, memoryService, UNIT_KEYS } from '../support/memory-store.js';
@@ -103,6 +103,11 @@ describe('rotate', () => {
     return service.rotate({ timeLeft, reserveMs: 1_000, onFailure: (item) => failures.push(item) }).then((report) => ({ report, failures }));
   };
   const token = (name: string, profileId = 'alice') => h.store.peek({ profileId, name })?.token;
+  /** The report's keys: the new key (primary), then the old one, with the tokens under each. */
+  const keys = (underNew: number, underOld: number) => [
+    { fingerprint: keyFingerprint(UNIT_KEYS.new), tokens: underNew },
+    { fingerprint: keyFingerprint(UNIT_KEYS.old), tokens: underOld },
+  ];
 
   it('re-encrypts tokens under an older key, skips those under the primary and swept ones', async () => {
     const withBoth = h.serviceWith(new Sealer([UNIT_KEYS.new, UNIT_KEYS.old]));
@@ -114,7 +119,7 @@ describe('rotate', () => {
     await sweep();
     const before = { oldA: token('oldA'), fresh: token('fresh') };
     const { report, failures } = await rotate(withBoth);
-    expect(report).toEqual({ examined: 3, rotated: 2, failed: 0, more: false });
+    expect(report).toEqual({ examined: 3, rotated: 2, failed: 0, more: false, keys: keys(3, 0) });
     expect(failures).toEqual([]);
     expect(token('oldA')).not.toBe(before.oldA);
     expect(token('fresh')).toBe(before.fresh);
@@ -128,7 +133,7 @@ describe('rotate', () => {
     for (const [profile, name] of [['alice', 'oldA'], ['bob', 'oldB'], ['alice', 'fresh']] as const) {
       expect((await newOnly.get(profile, { name })).value).toBe(`value-of-${name}`);
     }
-    expect((await rotate(withBoth)).report).toEqual({ examined: 3, rotated: 0, failed: 0, more: false });
+    expect((await rotate(withBoth)).report).toEqual({ examined: 3, rotated: 0, failed: 0, more: false, keys: keys(3, 0) });
   });
 
   it('counts and reports tokens it cannot decrypt, leaves them in place and goes on', async () => {
@@ -139,7 +144,8 @@ describe('rotate', () => {
     h.store.tamper({ profileId: 'alice', name: 'mangled' }, { token: 42 });
     const before = ['moved', 'alien', 'mangled'].map((name) => token(name));
     const { report, failures } = await rotate();
-    expect(report).toEqual({ examined: 4, rotated: 1, failed: 3, more: false });
+    // 'moved' still carries the old key's MAC; the stranger's and the mangled token carry none listed.
+    expect(report).toEqual({ examined: 4, rotated: 1, failed: 3, more: false, keys: keys(1, 1) });
     expect(failures.map((item) => item.name).sort()).toEqual(['alien', 'mangled', 'moved']);
     expect(['moved', 'alien', 'mangled'].map((name) => token(name))).toEqual(before);
     expect(ofType('secret.rotated')).toEqual(['good']);
@@ -150,8 +156,42 @@ describe('rotate', () => {
     expect(await rotate(undefined, () => 999)).toMatchObject({ report: { examined: 0, rotated: 0, more: true } });
     expect(h.store.calls.sealedSecretsPage).toBe(0);
     let checks = 0;
-    expect((await rotate(undefined, () => (checks++ < 1 ? 60_000 : 0))).report).toEqual({ examined: 100, rotated: 100, failed: 0, more: true });
-    expect((await rotate()).report).toEqual({ examined: 150, rotated: 50, failed: 0, more: false });
+    expect((await rotate(undefined, () => (checks++ < 1 ? 60_000 : 0))).report).toEqual({ examined: 100, rotated: 100, failed: 0, more: true, keys: keys(100, 0) });
+    expect((await rotate()).report).toEqual({ examined: 150, rotated: 50, failed: 0, more: false, keys: keys(150, 0) });
+  });
+
+  it('changes nothing and answers more until the key change has settled on every instance', async () => {
+    await create('waiting');
+    const before = token('waiting');
+    const settlesAt = h.clock.ms + 60_000;
+    const waiting = h.serviceWith(new Sealer([UNIT_KEYS.new, UNIT_KEYS.old]), { settlesAt });
+    const { report } = await rotate(waiting);
+    expect(report).toEqual({
+      examined: 0,
+      rotated: 0,
+      failed: 0,
+      more: true,
+      settlesAt: new Date(settlesAt).toISOString(),
+      keys: [
+        { fingerprint: keyFingerprint(UNIT_KEYS.new), tokens: null },
+        { fingerprint: keyFingerprint(UNIT_KEYS.old), tokens: null },
+      ],
+    });
+    expect(h.store.calls.sealedSecretsPage).toBe(0);
+    expect(token('waiting')).toBe(before);
+    h.clock.ms = settlesAt;
+    expect((await rotate(waiting)).report).toMatchObject({ examined: 1, rotated: 1, more: false, keys: keys(1, 0) });
+  });
+
+  it('counts a token under the primary that is bound to another secret as failed', async () => {
+    const primaryOnly = h.serviceWith(new Sealer([UNIT_KEYS.new, UNIT_KEYS.old]));
+    await primaryOnly.create('alice', { name: 'source', value: 'value-of-source' });
+    await create('target');
+    const source = h.store.peek({ profileId: 'alice', name: 'source' })!;
+    h.store.tamper({ profileId: 'alice', name: 'target' }, { token: source.token, binding: source.binding });
+    const { report, failures } = await rotate(primaryOnly);
+    expect(report).toEqual({ examined: 2, rotated: 0, failed: 1, more: false, keys: keys(2, 0) });
+    expect(failures.map((item) => item.name)).toEqual(['target']);
   });
 
   it('does not overwrite a token changed after it was read', async () => {

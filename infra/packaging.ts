@@ -1,5 +1,5 @@
 // serverless.yml's custom.esbuild read as the esbuild options serverless-esbuild passes on, for
-// builds outside `serverless package` that must match it (the cold-start bench).
+// builds outside `serverless package` that must match it (the cold-start bench, the AWS-mode tests).
 import type { BuildOptions } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,0 +1,89 @@
+// The AWS requests each packaged function makes, by service, with only the SDK-wide
+// AWS_ENDPOINT_URL set (as under LocalStack): every one signed with the function's credentials,
+// session token included, and every one an action the function's declaration (and so its IAM
+// role) allows.
+import { describe, expect, it } from 'vitest';
+import { FUNCTIONS, type FunctionName } from '../../functions/index.js';
+import { Fernet } from '../../lib/crypto/fernet.js';
+import { httpEvent } from '../../local/lambda-events.js';
+import type { Instance } from '../support/lambda-runtime.js';
+import { EVENT_BUS, payloadOf, useAwsStack } from './support.js';
+
+const stack = useAwsStack({ keys: Fernet.generateKey(), endpoints: 'sdk-wide' });
+
+/** IAM actions a function's declaration allows, as "service:Operation". */
+const allowed = (name: FunctionName): Set<string> => {
+  const fn = FUNCTIONS[name];
+  return new Set([
+    ...Object.values(fn.dynamodb).flatMap((actions: string[]) => actions.map((a) => `dynamodb:${a}`)),
+    ...(fn.keys ? ['ssm:GetParameter'] : []),
+    ...(fn.audit ? ['events:PutEvents'] : []),
+  ]);
+};
+
+/** Invokes and returns the requests the invocation made, by service and operation. */
+async function requestsOf(instance: Instance, event: unknown): Promise<{ result: unknown; requests: Record<string, number> }> {
+  const since = stack.gateway.requests.length;
+  const result = payloadOf(await instance.invoke(event));
+  const requests = stack.gateway.countsSince(since);
+  for (const action of Object.keys(requests)) expect(allowed(instance.name), `${instance.name} sent ${action}`).toContain(action);
+  return { result, requests };
+}
+
+describe('AWS requests of the packaged functions, through AWS_ENDPOINT_URL alone', () => {
+  it('makes exactly the requests each operation needs, signed, and each one its role allows', async () => {
+    const started = Object.fromEntries(
+      await Promise.all((Object.keys(FUNCTIONS) as FunctionName[]).map(async (name) => [name, (await stack.start(name))[0]!] as const)),
+    ) as Record<FunctionName, Instance>;
+    // Cold starts of the keyed functions fetched the keys once each during init.
+    const keyed = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => FUNCTIONS[name].keys);
+    await payloadOf(await started.list.invoke({ userProfileId: 'alice' }));
+    expect(stack.gateway.requests.filter((r) => r.service === 'ssm').length).toBe(keyed.length);
+
+    const profile = 'alice';
+    const created = await requestsOf(started.create, { userProfileId: profile, name: 'apiKey', value: 'aws-mode-value' });
+    expect(created.requests).toEqual({ 'dynamodb:PutItem': 1, 'events:PutEvents': 1 });
+    const id = (created.result as { id: string }).id;
+
+    expect((await requestsOf(started.get, { userProfileId: profile, name: 'apiKey' })).requests).toEqual({
+      'dynamodb:UpdateItem': 1,
+      'events:PutEvents': 1,
+    });
+    expect((await requestsOf(started.get, { userProfileId: profile, id })).requests).toEqual({
+      'dynamodb:Query': 1,
+      'dynamodb:UpdateItem': 1,
+      'events:PutEvents': 1,
+    });
+    expect((await requestsOf(started.list, { userProfileId: profile })).requests).toEqual({ 'dynamodb:Query': 1 });
+    expect((await requestsOf(started.update, { userProfileId: profile, name: 'apiKey', description: 'changed' })).requests).toEqual({
+      'dynamodb:UpdateItem': 1,
+      'events:PutEvents': 1,
+    });
+    expect((await requestsOf(started.expire, { userProfileId: profile, name: 'apiKey' })).requests).toEqual({
+      'dynamodb:UpdateItem': 1,
+      'events:PutEvents': 1,
+    });
+    expect((await requestsOf(started.sweep, {})).requests).toEqual({ 'dynamodb:Query': 16, 'dynamodb:UpdateItem': 1, 'events:PutEvents': 1 });
+    expect((await requestsOf(started.delete, { userProfileId: profile, name: 'apiKey' })).requests).toEqual({
+      'dynamodb:DeleteItem': 1,
+      'events:PutEvents': 1,
+    });
+    // Rotation reads the parameter itself, never a cached list.
+    expect((await requestsOf(started.rotate, {})).requests).toEqual({ 'ssm:GetParameter': 1, 'dynamodb:Scan': 1 });
+
+    expect(stack.gateway.signatureErrors).toEqual([]);
+    expect(stack.gateway.events.map((e) => [e.EventBusName, e.DetailType])).toEqual(
+      ['created', 'accessed', 'accessed', 'edited', 'expired', 'expired', 'deleted'].map((kind) => [EVENT_BUS, `secret.${kind}`]),
+    );
+  });
+
+  it('answers an HTTP API event with problem details, as API Gateway would relay them', async () => {
+    const [get] = await stack.start('get');
+    const result = payloadOf<{ statusCode: number; headers: Record<string, string>; body: string }>(
+      await get!.invoke(httpEvent({ method: 'GET', path: '/secrets/neverCreated', profile: 'bob' })),
+    );
+    expect(result.statusCode).toBe(404);
+    expect(result.headers['Content-Type']).toBe('application/problem+json');
+    expect(JSON.parse(result.body)).toMatchObject({ code: 'SecretNotFound', status: 404 });
+  });
+});
