@@ -1,9 +1,6 @@
-// What the Lambda bundles get in place of @aws-sdk/credential-provider-node, the SDK's default
-// credential chain (esbuild `alias` in serverless.yml; tests and scripts, unbundled, keep the
-// full chain). Lambda hands each function its execution role's credentials in
-// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, the first link of that
-// chain; the other links (profiles, SSO, login, web identity, processes, containers, IMDS and
-// the STS/SSO clients behind them) were 136 KB of every bundle that Lambda never runs.
+// What the Lambda bundles get in place of @aws-sdk/credential-provider-node (esbuild `alias` in
+// serverless.yml): credentials from the environment only, where Lambda puts them; tests and
+// scripts, unbundled, keep the SDK's full chain. docs/DESIGN.md, "Packaging".
 import { fromEnv, type FromEnvInit } from '@aws-sdk/credential-provider-env';
 import { CredentialsProviderError } from '@smithy/core/config';
 

@@ -130,7 +130,7 @@ export function runPython<T>(script: string, input: unknown): T {
   return JSON.parse(result.stdout) as T;
 }
 
-/** The payload edge cases the issue names: block boundaries, every byte value, 64 KiB. */
+/** Payload edge cases: block boundaries, every byte value, 64 KiB. */
 export const EDGE_PAYLOADS: Array<[string, Buffer]> = [
   ['empty', Buffer.alloc(0)],
   ['15 bytes', randomBytes(15)],

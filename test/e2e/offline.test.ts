@@ -1,5 +1,5 @@
 // End to end, as a newcomer runs it: `npm start` (dynalite + serverless-offline), then
-// the HTTP API on :3000 and the Lambda invoke endpoint on :3002, exactly as the README shows.
+// the HTTP API on :3000 and the Lambda invoke endpoint on :3002, exactly as README.md shows.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
