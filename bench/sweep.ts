@@ -65,7 +65,6 @@ async function buildItems(count: number, now: number, key: string): Promise<Secr
   const builder = new SecretService({
     repository: { create: async (item: SecretItem) => void items.push(item) } as unknown as SecretRepository,
     keys: { sealer: () => sealer, current: async () => ({ sealer, settlesAt: null, version: null, changedAt: null }) },
-    events: { publish: async () => undefined },
     now: () => new Date(now - 2 * DAY),
     newId: () => ulid(),
   });

@@ -8,8 +8,9 @@ import expire from './expire/config.js';
 import remove from './delete/config.js';
 import sweep from './sweep/config.js';
 import rotate from './rotate/config.js';
+import publish from './publish/config.js';
 
-export const FUNCTIONS = { create, get, list, expire, update, delete: remove, sweep, rotate } satisfies Record<string, FunctionConfig>;
+export const FUNCTIONS = { create, get, list, expire, update, delete: remove, sweep, rotate, publish } satisfies Record<string, FunctionConfig>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
 
@@ -25,6 +26,7 @@ const HANDLER_MODULES: Record<FunctionName, () => Promise<{ handler: unknown }>>
   delete: () => import('./delete/handler.js'),
   sweep: () => import('./sweep/handler.js'),
   rotate: () => import('./rotate/handler.js'),
+  publish: () => import('./publish/handler.js'),
 };
 
 /** Every function's handler, for tests and benchmarks that run them unbundled. */

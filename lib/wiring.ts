@@ -4,19 +4,23 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ulid } from 'ulid';
-import { eventBridgeAuditEvents } from './aws/eventbridge.js';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logAuditSink, type AuditSink } from './audit/events.js';
+import { eventBridgeSink } from './aws/eventbridge.js';
 import { ssmGetParameter } from './aws/ssm.js';
 import { endpointFor, loadConfig } from './config.js';
 import { InternalError } from './domain/errors.js';
 import { fixedKeySource, parameterKeySource } from './keys/key-source.js';
 import { keyTiming } from './keys/key-timeline.js';
-import { logAuditEvents } from './secrets/events.js';
 import { SecretService, type ServiceKeys } from './secrets/service.js';
 import { SecretRepository } from './store/secret-repository.js';
 
 export const config = loadConfig();
 
 export const logger = new Logger({ serviceName: 'secret-store' });
+
+/** CloudWatch metrics as embedded-metric log lines (POWERTOOLS_METRICS_DISABLED=true turns them off). */
+export const metrics = new Metrics({ namespace: 'SecretStore', serviceName: 'secret-store' });
 
 /** Also lends its credentials, signer inputs and HTTP handler to the SSM and EventBridge callers (lib/aws); benchmarks meter its requests. */
 export const dynamoClient = new DynamoDBClient({
@@ -29,11 +33,11 @@ const repository = new SecretRepository(
   config.TABLE_NAME,
 );
 
-// EventBridge where a bus is configured, except under serverless-offline: the log otherwise.
-const events =
+/** Where the stream publisher sends audit events: EventBridge where a bus is configured, except under serverless-offline. */
+export const auditSink: AuditSink =
   config.EVENT_BUS_NAME && config.IS_OFFLINE !== 'true'
-    ? eventBridgeAuditEvents(dynamoClient, { busName: config.EVENT_BUS_NAME, endpoint: endpointFor(config, 'EVENTBRIDGE'), logger })
-    : logAuditEvents(logger);
+    ? eventBridgeSink(dynamoClient, { busName: config.EVENT_BUS_NAME, endpoint: endpointFor(config, 'EVENTBRIDGE') })
+    : logAuditSink(logger);
 
 // A malformed FERNET_KEYS fails here, at cold start, naming the variable and the entry.
 const keys =
@@ -47,7 +51,7 @@ const keys =
       );
 
 const serviceWith = (serviceKeys: ServiceKeys) =>
-  new SecretService({ repository, keys: serviceKeys, events, now: () => new Date(), newId: () => ulid() });
+  new SecretService({ repository, keys: serviceKeys, now: () => new Date(), newId: () => ulid() });
 
 // Without keys the service does everything that never touches a value or a cursor.
 const keyless = serviceWith({

@@ -5,5 +5,4 @@ export default defineFunction({
   profile: 'required',
   dynamodb: { table: ['PutItem'] },
   keys: true,
-  audit: true,
 });

@@ -5,5 +5,4 @@ export default defineFunction({
   profile: 'required',
   dynamodb: { table: ['DeleteItem'] },
   keys: false,
-  audit: true,
 });

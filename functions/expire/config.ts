@@ -5,5 +5,4 @@ export default defineFunction({
   profile: 'required',
   dynamodb: { table: ['UpdateItem'] },
   keys: false,
-  audit: true,
 });

@@ -6,5 +6,4 @@ export default defineFunction({
   // Query on byId: a direct get may name the secret by id.
   dynamodb: { table: ['UpdateItem'], byId: ['Query'] },
   keys: true,
-  audit: true,
 });

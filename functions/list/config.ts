@@ -6,5 +6,4 @@ export default defineFunction({
   dynamodb: { table: ['Query'] },
   // Cursors are signed with a key derived from the primary Fernet key.
   keys: true,
-  audit: false,
 });

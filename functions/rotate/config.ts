@@ -5,6 +5,5 @@ export default defineFunction({
   // Rotation visits every secret once per key change: a maintenance job, not a hot path.
   dynamodb: { table: ['Scan', 'UpdateItem'] },
   keys: true,
-  audit: true,
   timeout: 900,
 });

@@ -6,6 +6,5 @@ export default defineFunction({
   dynamodb: { byExpiry: ['Query'], table: ['UpdateItem'] },
   // It destroys ciphertext without reading it.
   keys: false,
-  audit: true,
   timeout: 300,
 });

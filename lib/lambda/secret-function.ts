@@ -1,18 +1,20 @@
-// The one Middy chain every function uses. Order matters: the logger is outermost so every
-// line carries the request id; security headers wrap the adapter so that error responses get
-// them too; the adapter turns the event into an Invocation, and the operation gets its input
+// The one Middy chain every function that serves callers uses. Order matters: the logger is
+// outermost so every line carries the request id; metrics are flushed after the request is
+// counted; security headers wrap the adapter so that error responses get them too; the adapter turns the event into an Invocation, and the operation gets its input
 // parsed and its dependencies ready.
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import type { Config } from '../config.js';
 import { parse } from '../domain/rules.js';
 import type { Secret } from '../domain/secret.js';
 import type { SecretService } from '../secrets/service.js';
-import { config, logger, prefetchKeys, secretService } from '../wiring.js';
+import { config, logger, metrics, prefetchKeys, secretService } from '../wiring.js';
 import { invocationAdapter, viaHttp, type Invocation, type InvocationRequest, type Outcome } from './invocation.js';
 
 /** What the chain needs to know of a function (functions/<name>/config.ts declares it). */
@@ -35,6 +37,7 @@ export interface Dependencies {
   /** With the Fernet keys loaded for functions that declare `keys`. */
   secrets: SecretService;
   logger: Logger;
+  metrics: Metrics;
   config: Config;
   /** Milliseconds left before Lambda stops this invocation. */
   timeLeft: () => number;
@@ -51,6 +54,21 @@ function httpOnly(middleware: MiddlewareObj): MiddlewareObj {
   return { before: wrap('before'), after: wrap('after'), onError: wrap('onError') } as MiddlewareObj;
 }
 
+/** Counts every request by function and outcome (success, clientError, serverError), however it ended. */
+function countRequests(): MiddlewareObj {
+  const record = (request: InvocationRequest, status: number) => {
+    const outcome = status >= 500 ? 'serverError' : status >= 400 ? 'clientError' : 'success';
+    metrics.addDimensions({ function: request.context.functionName, outcome });
+    metrics.addMetric('Requests', MetricUnit.Count, 1);
+  };
+  const statusOf = (request: InvocationRequest) =>
+    (request.response as { statusCode?: number } | undefined)?.statusCode ?? (request.error as { status?: number } | undefined)?.status;
+  return {
+    after: (request: InvocationRequest) => record(request, statusOf(request) ?? 200),
+    onError: (request: InvocationRequest) => record(request, statusOf(request) ?? 500),
+  } as MiddlewareObj;
+}
+
 export function secretFunction<Input>(traits: FunctionTraits, inputRule: InputRule<Input>, operation: Operation<Input>) {
   // Fetch keys during init, which runs before the first request is even routed here.
   if (traits.keys) prefetchKeys();
@@ -59,6 +77,8 @@ export function secretFunction<Input>(traits: FunctionTraits, inputRule: InputRu
     // logEvent: false wins over POWERTOOLS_LOGGER_LOG_EVENT=true, which would log every event
     // with its body, plaintext values included.
     .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
+    .use(logMetrics(metrics))
+    .use(countRequests())
     .use(httpOnly(httpSecurityHeaders()))
     .use(
       invocationAdapter({
@@ -73,7 +93,7 @@ export function secretFunction<Input>(traits: FunctionTraits, inputRule: InputRu
       const input = inputOf(invocation);
       const secrets = await secretService(traits.keys);
       const timeLeft = () => context.getRemainingTimeInMillis();
-      return operation({ profileId: invocation.profileId, input }, { secrets, logger, config, timeLeft });
+      return operation({ profileId: invocation.profileId, input }, { secrets, logger, metrics, config, timeLeft });
     });
 }
 

@@ -1,16 +1,18 @@
 // The secret lifecycle: what each operation does, independent of how it was invoked.
-// Side effects (store, keys, clock, ids, events) come in as dependencies.
+// Side effects (store, keys, clock, ids) come in as dependencies. Audit events come from the
+// table's stream (lib/audit), so no operation publishes anything itself.
 import { KeysTooOld, UnsealError, type SealContext, type SealedValue, type Sealer } from '../crypto/sealer.js';
 import { DecryptionFailed, ServiceUnavailable, ValidationError } from '../domain/errors.js';
 import type { CurrentKeys } from '../keys/key-source.js';
 import { LIST_LIMIT_DEFAULT, type CreateInput, type ListInput, type UpdateInput } from '../domain/inputs.js';
 import { createdAttributes, toSecret, type Secret, type SecretItem } from '../domain/secret.js';
 import { expiryIndexEntry, type SecretRef, type SecretRepository } from '../store/secret-repository.js';
-import { allExpiryShards, idIndexKey, secretKey } from '../store/table.js';
+import { allExpiryShards, idIndexKey, secretKey, type PrimaryKey } from '../store/table.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import type { AuditEvents } from './events.js';
 
 const SWEEP_PAGE = 100;
+// Sweep writes in flight at once: at 5 ms a request, 25 make about 5,000 a second.
+const SWEEP_CONCURRENCY = 25;
 const ROTATE_PAGE = 100;
 
 /** The store the service needs: SecretRepository's operations (tests hand in an in-memory one). */
@@ -27,7 +29,6 @@ export interface ServiceKeys {
 export interface SecretServiceDeps {
   repository: SecretStore;
   keys: ServiceKeys;
-  events: AuditEvents;
   now: () => Date;
   newId: () => string;
 }
@@ -86,7 +87,6 @@ export class SecretService {
       ...(input.expiresAt != null && expiryIndexEntry(ref, input.expiresAt)),
     } as SecretItem;
     await this.deps.repository.create(item);
-    await this.deps.events.publish('secret.created', item);
     return toSecret(item, now);
   }
 
@@ -96,7 +96,6 @@ export class SecretService {
     const now = this.deps.now().toISOString();
     const item = await this.deps.repository.recordAccess(ref, now);
     const value = this.open(ref, item);
-    await this.deps.events.publish('secret.accessed', item);
     return { ...toSecret(item, now), value };
   }
 
@@ -112,18 +111,15 @@ export class SecretService {
       { prefix: input.prefix, tag: input.tag, expired, limit, after },
       now,
     );
-    const items = page.items.map((item) => toSecret(item, now));
-    const last = items.at(-1);
     return {
-      items,
-      nextCursor: page.more && last ? encodeCursor(sealer.cursorKey, scope, last.name) : null,
+      items: page.items.map((item) => toSecret(item, now)),
+      nextCursor: page.after === null ? null : encodeCursor(sealer.cursorKey, scope, page.after),
     };
   }
 
   async expire(profileId: string, name: string, at?: string): Promise<Secret> {
     const now = this.deps.now().toISOString();
     const item = await this.deps.repository.expire({ profileId, name }, at ?? now, now);
-    if (item.expiresAt != null && item.expiresAt <= now) await this.deps.events.publish('secret.expired', item);
     return toSecret(item, now);
   }
 
@@ -133,13 +129,11 @@ export class SecretService {
     const sealed = value === undefined ? {} : this.seal(ref, value);
     const now = this.deps.now().toISOString();
     const item = await this.deps.repository.update(ref, { ...metadata, ...sealed }, now, expectedRevision);
-    await this.deps.events.publish('secret.edited', item);
     return toSecret(item, now);
   }
 
   async delete(profileId: string, name: string): Promise<void> {
-    const item = await this.deps.repository.delete({ profileId, name });
-    await this.deps.events.publish('secret.deleted', item);
+    await this.deps.repository.delete({ profileId, name });
   }
 
   /**
@@ -158,22 +152,33 @@ export class SecretService {
       const pages = await Promise.all(
         pending.map(async ({ shard, startKey }) => ({ shard, ...(await this.deps.repository.dueInShard(shard, now, SWEEP_PAGE, startKey)) })),
       );
-      for (const key of pages.flatMap((page) => page.keys)) {
-        if (options.timeLeft() < options.reserveMs) return { ...report, more: true };
-        report.examined += 1;
-        if (options.dryRun) {
-          report.expired += 1;
-          continue;
-        }
-        const swept = await this.deps.repository.sweep(key, now, purgeAt);
-        if (swept) {
-          report.expired += 1;
-          await this.deps.events.publish('secret.expired', swept);
-        }
-      }
+      if (!(await this.sweepKeys(pages.flatMap((page) => page.keys), { ...options, now, purgeAt }, report))) return { ...report, more: true };
       pending = pages.filter((page) => page.nextKey !== undefined).map(({ shard, nextKey }) => ({ shard, startKey: nextKey }));
     }
     return report;
+  }
+
+  /** Sweeps `keys`, a bounded number at a time; false when the time budget ran out first. */
+  private async sweepKeys(
+    keys: PrimaryKey[],
+    options: { dryRun: boolean; timeLeft: TimeLeft; reserveMs: number; now: string; purgeAt: number },
+    report: SweepReport,
+  ): Promise<boolean> {
+    let next = 0;
+    let inTime = true;
+    const worker = async () => {
+      while (next < keys.length) {
+        if (options.timeLeft() < options.reserveMs) {
+          inTime = false;
+          return;
+        }
+        const key = keys[next++]!;
+        report.examined += 1;
+        if (options.dryRun || (await this.deps.repository.sweep(key, options.now, options.purgeAt))) report.expired += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SWEEP_CONCURRENCY, keys.length) }, worker));
+    return inTime;
   }
 
   /**
@@ -227,7 +232,6 @@ export class SecretService {
         if (await this.deps.repository.replaceToken(item, resealed)) {
           report.rotated += 1;
           count(sealer.sealingKey);
-          await this.deps.events.publish('secret.rotated', item);
         }
       }
       startKey = page.nextKey;

@@ -51,8 +51,8 @@ export interface ListQuery {
 
 export interface ListPage {
   items: SecretItem[];
-  /** True when at least one more matching secret follows the last item. */
-  more: boolean;
+  /** The name the next page continues after; null when no secret is left to examine. */
+  after: string | null;
 }
 
 /** What a PATCH sets: its fields (`expiresAt: null` clears the expiry), a new value sealed. */
@@ -61,6 +61,9 @@ export type SecretChanges = Omit<UpdateFields, 'value'> & Partial<SealedValue>;
 // Reads a secret is "live" (may be read or changed) when it has not reached its expiry.
 const EXISTS = 'attribute_exists(pk)';
 const NOT_EXPIRED = '(attribute_not_exists(expiresAt) OR expiresAt > :now)';
+// A short page's second Query reads up to ten pages' worth, at most this many items (~0.7 MB).
+const LIST_WIDER_QUERY_MAX = 1_000;
+
 // What a list reads: the Secret's sources, and the sort key that names a secret.
 const LISTED_ATTRIBUTES = [...PUBLIC_SOURCE_ATTRIBUTES, 'sk'];
 
@@ -152,12 +155,8 @@ export class SecretRepository {
     }
     const names = Object.fromEntries(LISTED_ATTRIBUTES.map((a) => [`#${a}`, a]));
 
-    const items: SecretItem[] = [];
-    let startKey: Record<string, unknown> | undefined =
-      query.after === undefined ? undefined : { ...secretKey(profileId, query.after) };
-    // One more than a page tells whether another page exists without an extra request.
-    do {
-      const result = (await this.send(
+    const queryPage = async (startKey: Record<string, unknown> | undefined, limit: number) =>
+      (await this.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
@@ -166,14 +165,23 @@ export class SecretRepository {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ExclusiveStartKey: startKey,
-          Limit: query.limit + 1 - items.length,
+          Limit: limit,
         }),
       )) as CommandResult;
-      items.push(...((result.Items ?? []) as unknown as SecretItem[]).map(withName));
-      startKey = result.LastEvaluatedKey;
-    } while (items.length <= query.limit && startKey !== undefined);
 
-    return { items: items.slice(0, query.limit), more: items.length > query.limit };
+    // One more than a page tells whether another page exists. DynamoDB applies Limit before the
+    // filter, so when filters leave the page short, one wider Query follows, and no more: a page
+    // costs at most two requests, and may come back short with a cursor to go on from.
+    const pageSize = query.limit;
+    let result = await queryPage(query.after === undefined ? undefined : { ...secretKey(profileId, query.after) }, pageSize + 1);
+    const items = ((result.Items ?? []) as unknown as SecretItem[]).map(withName);
+    if (items.length <= pageSize && result.LastEvaluatedKey !== undefined) {
+      result = await queryPage(result.LastEvaluatedKey, Math.min(LIST_WIDER_QUERY_MAX, (pageSize + 1) * 10));
+      items.push(...((result.Items ?? []) as unknown as SecretItem[]).map(withName));
+    }
+    if (items.length > pageSize) return { items: items.slice(0, pageSize), after: items[pageSize - 1]!.name };
+    const lastEvaluated = result.LastEvaluatedKey?.sk;
+    return { items, after: typeof lastEvaluated === 'string' ? nameFromSortKey(lastEvaluated) : null };
   }
 
   /** Sets the expiry of a live secret and bumps its revision. */

@@ -1,25 +1,24 @@
 // Fuzzing direct invocation: every outcome is a success payload or an error named by a 4xx code.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Operation } from '../support/handlers.js';
-import { BODY_FIELDS, PROFILES, VALUE_MARK, jsonish, key, nearValid, scalar, trapObject, useSeededHandlers, type Field } from './fuzz-support.js';
+import { BODY_FIELDS, PROFILES, VALUE_MARK, jsonish, key, nearValid, scalar, trapObject, useSeededHandlers, type CallerOperation, type Field } from './fuzz-support.js';
 import { CLIENT_ERROR_CODES, RUNS, expectNoPlaintext, fcParams, timeoutFor } from './support.js';
 
-// Random payloads to every function, mostly near a valid input, through the real handlers on a real dynalite.
+// Random payloads to every function callers invoke, mostly near a valid input, through the real handlers on a real dynalite.
 const harness = useSeededHandlers();
 const { direct, summary } = harness;
 
-const DIRECT_FIELDS: Record<Operation, Field[]> = {
+const DIRECT_FIELDS: Record<CallerOperation, Field[]> = {
   ...BODY_FIELDS,
   get: ['name', 'id'],
   update: ['name', ...BODY_FIELDS.update],
   expire: ['name', 'at'],
   delete: ['name'],
 };
-const DIRECT_REQUIRED: Record<Operation, Field[]> = {
+const DIRECT_REQUIRED: Record<CallerOperation, Field[]> = {
   create: ['name', 'value'], get: ['name'], update: ['name'], expire: ['name'], delete: ['name'], list: [], sweep: [], rotate: [],
 };
-const profileArb = (op: Operation) => {
+const profileArb = (op: CallerOperation) => {
   const invalid = fc.oneof(scalar, trapObject, fc.constantFrom('x'.repeat(257), 'a b', '\u0007', ''));
   // sweep and rotate run for no profile: naming one is the mistake.
   return op === 'sweep' || op === 'rotate'
@@ -28,7 +27,7 @@ const profileArb = (op: Operation) => {
 };
 
 // sweep and rotate read the whole expiry index or table: fewer of them keeps the run short.
-const directOp = fc.oneof({ weight: 3, arbitrary: fc.constantFrom<Operation>('create', 'get', 'list', 'update', 'expire', 'delete') }, fc.constantFrom<Operation>('sweep', 'rotate'));
+const directOp = fc.oneof({ weight: 3, arbitrary: fc.constantFrom<CallerOperation>('create', 'get', 'list', 'update', 'expire', 'delete') }, fc.constantFrom<CallerOperation>('sweep', 'rotate'));
 const directCase = directOp.chain((op) =>
   fc.record({
     op: fc.constant(op),

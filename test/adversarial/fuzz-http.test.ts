@@ -2,8 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { httpEvent, lambdaContext, type HttpResponse } from '../support/http.js';
-import type { Operation } from '../support/handlers.js';
-import { BODY_FIELDS, PROFILES, VALUE_MARK, huge, jsonish, key, nameArb, nearValid, useSeededHandlers } from './fuzz-support.js';
+import { BODY_FIELDS, PROFILES, VALUE_MARK, huge, jsonish, key, nameArb, nearValid, useSeededHandlers, type CallerOperation } from './fuzz-support.js';
 import { RUNS, expectNoPlaintext, expectProblem, fcParams, marker, timeoutFor } from './support.js';
 
 // Random routes, names, bodies (wrong types, huge strings, deep nesting, invalid UTF-8 and
@@ -48,7 +47,7 @@ const headersArb = fc
     ...(ifMatch !== undefined && { 'if-match': ifMatch }),
   }));
 
-const ROUTES: Array<{ op: Operation; method: string; path: string; named: boolean }> = [
+const ROUTES: Array<{ op: CallerOperation; method: string; path: string; named: boolean }> = [
   { op: 'create', method: 'POST', path: '/secrets', named: false },
   { op: 'list', method: 'GET', path: '/secrets', named: false },
   { op: 'get', method: 'GET', path: '/secrets/{name}', named: true },
@@ -62,7 +61,7 @@ const claimArb = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom<string | null>(null, '', ' ', 'a b', 'x'.repeat(257), '\u0000', '\ud800', 'PROFILE#alice', 'auth0|123') },
 );
 
-const queryArb = (op: Operation) =>
+const queryArb = (op: CallerOperation) =>
   fc.oneof(
     { weight: op === 'list' ? 2 : 8, arbitrary: fc.constant(undefined) },
     { weight: op === 'list' ? 4 : 1, arbitrary: nearValid(op === 'list' ? BODY_FIELDS.list : ['limit', 'name', 'value']).map((q) => stringValues(q)) },
@@ -129,7 +128,7 @@ function eventOf(c: HttpCase) {
 }
 
 
-const SUCCESS_STATUS: Partial<Record<Operation, number>> = { create: 201, delete: 204 };
+const SUCCESS_STATUS: Partial<Record<CallerOperation, number>> = { create: 201, delete: 204 };
 
 describe('HTTP fuzzing', () => {
   it('answers every request with a success or a 4xx problem, never a 5xx, a throw or a value', async () => {

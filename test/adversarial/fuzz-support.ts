@@ -2,6 +2,9 @@
 import fc from 'fast-check';
 import { beforeAll } from 'vitest';
 import type { Operation } from '../support/handlers.js';
+
+/** The functions callers invoke (the stream publisher is Lambda's to invoke, with stream batches). */
+export type CallerOperation = Exclude<Operation, 'publish'>;
 import { useHandlers, type Harness } from '../support/harness.js';
 import { marker } from './support.js';
 
@@ -137,7 +140,7 @@ export const nearValid = (fields: Field[], required: Field[] = []) =>
         });
     });
 
-export const BODY_FIELDS: Record<Operation, Field[]> = {
+export const BODY_FIELDS: Record<CallerOperation, Field[]> = {
   create: ['name', 'value', 'description', 'version', 'annotations', 'tags', 'expiresAt'],
   update: ['value', 'description', 'version', 'annotations', 'tags', 'expiresAt', 'ifMatch'],
   expire: ['at'],

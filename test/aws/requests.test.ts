@@ -17,7 +17,7 @@ const allowed = (name: FunctionName): Set<string> => {
   return new Set([
     ...Object.values(fn.dynamodb).flatMap((actions: string[]) => actions.map((a) => `dynamodb:${a}`)),
     ...(fn.keys ? ['ssm:GetParameter'] : []),
-    ...(fn.audit ? ['events:PutEvents'] : []),
+    ...('publishes' in fn ? ['events:PutEvents'] : []),
   ]);
 };
 

@@ -6,7 +6,7 @@
 //   update sets only the fields given, `expiresAt: null` removes expiresAt/expiryShard/expiryDue,
 //   and a wrong `expectedRevision` on a live secret is PreconditionFailed;
 // - delete returns the old item; list is the partition in sk order with prefix, tag and expired
-//   filters, `after` exclusive, at most `limit` items, `more` when another match follows, and only
+//   filters, `after` exclusive, at most `limit` items, `after` the last one when another match follows, and only
 //   the attributes a list projects (never token or binding);
 // - nameOfId answers SecretNotFound for an unknown id and for another profile's id alike;
 // - dueInShard reads the sparse expiry index (expiryShard, expiryDue <= now) in (expiryDue, pk, sk)
@@ -19,13 +19,12 @@
 // Each request is atomic, as DynamoDB's are. Every answer is a copy (structuredClone), never a stored
 // object. `calls` counts requests per method. Not modelled: database failures (503), the wire format
 // of a failed condition's item, and the order of equal expiryDue values (DynamoDB leaves it open).
-// memoryService() wires a SecretService to it with a real Sealer, a movable clock, deterministic
-// ids and recorded audit events: the seam test/unit/service*.test.ts drive.
+// memoryService() wires a SecretService to it with a real Sealer, a movable clock and deterministic
+// ids: the seam test/unit/service*.test.ts drive.
 import { PreconditionFailed, SecretAlreadyExists, SecretExpired, SecretNotFound } from '../../lib/domain/errors.js';
 import { isExpiredAt, PUBLIC_SOURCE_ATTRIBUTES, type SecretItem } from '../../lib/domain/secret.js';
 import { Sealer, type SealedValue } from '../../lib/crypto/sealer.js';
 import type { CurrentKeys } from '../../lib/keys/key-source.js';
-import { auditDetail, type AuditEventDetail, type AuditEventType } from '../../lib/secrets/events.js';
 import type { ListPage, ListQuery, SecretChanges, SecretRef } from '../../lib/store/secret-repository.js';
 import { SecretService, type SecretStore } from '../../lib/secrets/service.js';
 import { expiryShard, idIndexKey, nameFromSortKey, profilePartition, secretKey, secretSortPrefix, type PrimaryKey } from '../../lib/store/table.js';
@@ -59,6 +58,11 @@ export class MemorySecretStore implements SecretStore {
   }
 
   /** Writes attributes behind the store's back (undefined removes one), like a raw UpdateItem. */
+  /** Names of the stored items that satisfy `test`, sorted. */
+  namesWhere(test: (item: SecretItem) => boolean): string[] {
+    return [...this.items.values()].filter(test).map((item) => item.name).sort();
+  }
+
   tamper(ref: SecretRef, attributes: Partial<Record<keyof SecretItem, unknown>>): void {
     const item = this.items.get(keyOf(secretKey(ref.profileId, ref.name)));
     if (!item) throw new Error(`no item ${ref.profileId}/${ref.name}`);
@@ -102,7 +106,8 @@ export class MemorySecretStore implements SecretStore {
       .filter((item) => query.expired === 'include' || isExpiredAt(item.expiresAt, now) === (query.expired === 'only'))
       .filter((item) => query.tag === undefined || (Array.isArray(item.tags) && item.tags.includes(query.tag)))
       .sort((a, b) => byKeys([a.sk], [b.sk]));
-    return { items: matches.slice(0, query.limit).map((item) => pick(item, LISTED)), more: matches.length > query.limit };
+    const items = matches.slice(0, query.limit).map((item) => pick(item, LISTED));
+    return { items, after: matches.length > query.limit ? items.at(-1)!.name : null };
   }
 
   async expire(ref: SecretRef, at: string, now: string): Promise<SecretItem> {
@@ -201,10 +206,9 @@ export const CLOCK_START = Date.parse('2026-11-27T10:00:00.000Z');
 /** The ISO time `ms` after CLOCK_START, as the service writes it. */
 export const iso = (ms: number): string => new Date(CLOCK_START + ms).toISOString();
 
-/** A SecretService on a fresh memory store, sealing with `keys`; `serviceWith` shares store, clock, ids and events. */
+/** A SecretService on a fresh memory store, sealing with `keys`; `serviceWith` shares store, clock and ids. */
 export function memoryService(keys: string[] = [UNIT_KEYS.old]) {
   const store = new MemorySecretStore();
-  const events: Array<{ type: AuditEventType } & AuditEventDetail> = [];
   const clock = { ms: CLOCK_START };
   let ids = 0;
   /** `current` overrides what rotation reads from the key source (a fixed list by default). */
@@ -215,9 +219,8 @@ export function memoryService(keys: string[] = [UNIT_KEYS.old]) {
         sealer: () => sealer,
         current: async () => ({ sealer, settlesAt: null, version: null, changedAt: null, ...current }),
       },
-      events: { publish: async (type, item) => void events.push({ type, ...auditDetail(item) }) },
       now: () => new Date(clock.ms),
       newId: () => `01JD8Z7Q2M5K3V9X4T6B8N${String(++ids).padStart(4, '0')}`,
     });
-  return { store, events, clock, service: serviceWith(new Sealer(keys)), serviceWith };
+  return { store, clock, service: serviceWith(new Sealer(keys)), serviceWith };
 }

@@ -22,11 +22,12 @@ export function declaredPermissions(name: FunctionName, deployment: Deployment):
     ['logs:PutLogEvents', sub('logs', `log-group:/aws/lambda/${deployment.service}-${deployment.stage}-${name}:*`)],
   ];
   for (const [on, actions] of Object.entries(fn.dynamodb)) {
-    const resource = on === 'table' ? TABLE : { 'Fn::Join': ['/', [TABLE, 'index', on]] };
+    const resource = on === 'table' ? TABLE : on === 'stream' ? { 'Fn::GetAtt': ['SecretsTable', 'StreamArn'] } : { 'Fn::Join': ['/', [TABLE, 'index', on]] };
     for (const action of actions) pairs.push([`dynamodb:${action}`, resource]);
   }
   if (fn.keys) pairs.push(['ssm:GetParameter', sub('ssm', `parameter${deployment.keyParameter}`)]);
-  if (fn.audit) pairs.push(['events:PutEvents', sub('events', `event-bus/${deployment.eventBus}`)]);
+  if ('publishes' in fn) pairs.push(['events:PutEvents', sub('events', `event-bus/${deployment.eventBus}`)]);
+  if ('stream' in fn) pairs.push(['sqs:SendMessage', { 'Fn::GetAtt': ['AuditFailuresQueue', 'Arn'] }]);
   return pairs.map(([action, resource]) => `${action} on ${JSON.stringify(resource)}`).sort();
 }
 

@@ -36,20 +36,34 @@ describe('serverless functions', () => {
     }
   });
 
-  it.each(names)('triggers %s by its declared route or schedule, behind the JWT authorizer', (name) => {
+  it.each(names)('triggers %s by its declared route, schedule or stream', (name) => {
     const fn = FUNCTIONS[name];
     const events = functions[name]!.events ?? [];
     expect(events).toEqual([
       ...('route' in fn ? [{ httpApi: { ...fn.route, authorizer: { name: 'jwt' } } }] : []),
       ...('schedule' in fn ? [{ schedule: { rate: fn.schedule, input: {} } }] : []),
+      ...('stream' in fn
+        ? [
+            {
+              stream: expect.objectContaining({
+                type: 'dynamodb',
+                arn: { 'Fn::GetAtt': ['SecretsTable', 'StreamArn'] },
+                ...fn.stream,
+                bisectBatchOnFunctionError: true,
+                functionResponseType: 'ReportBatchItemFailures',
+                destinations: { onFailure: { type: 'sqs', arn: { 'Fn::GetAtt': ['AuditFailuresQueue', 'Arn'] } } },
+              }),
+            },
+          ]
+        : []),
     ]);
     expect(functions[name]!.timeout).toBe('timeout' in fn ? fn.timeout : undefined);
   });
 
-  it('declares only indexes the table has', () => {
+  it('declares only indexes the table has, and the stream only for a stream function', () => {
     const indexes = TABLE_DEFINITION.GlobalSecondaryIndexes.map((i) => i.IndexName);
     for (const fn of Object.values(FUNCTIONS)) {
-      for (const on of Object.keys(fn.dynamodb)) expect(['table', ...indexes]).toContain(on);
+      for (const on of Object.keys(fn.dynamodb)) expect(['table', ...indexes, ...('stream' in fn ? ['stream'] : [])]).toContain(on);
     }
   });
 });

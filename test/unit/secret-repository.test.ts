@@ -87,7 +87,7 @@ describe('list', () => {
     dynamo.on(QueryCommand).resolves({ Items: [item(), item({ name: 'b' }), item({ name: 'c' })] });
     const page = await repository.list('alice', { prefix: 'a', tag: 'prod', expired: 'exclude', limit: 2 }, NOW);
     expect(page.items).toHaveLength(2);
-    expect(page.more).toBe(true);
+    expect(page.after).toBe('b');
     expect(dynamo.calls()).toHaveLength(1);
     const input = dynamo.commandCalls(QueryCommand)[0]!.args[0].input;
     expect(input).toMatchObject({
@@ -99,15 +99,22 @@ describe('list', () => {
     expect(input.ProjectionExpression).not.toMatch(/token|binding/);
   });
 
-  it('keeps querying past filtered-out items until the page is full or the partition ends', async () => {
+  it('reads one wider page past filtered-out items, and no more: a short page goes on from where it stopped', async () => {
     dynamo
       .on(QueryCommand)
       .resolvesOnce({ Items: [], LastEvaluatedKey: { pk: 'PROFILE#alice', sk: 'SECRET#x' } })
-      .resolvesOnce({ Items: [item()] });
+      .resolvesOnce({ Items: [item()], LastEvaluatedKey: { pk: 'PROFILE#alice', sk: 'SECRET#y' } });
     const page = await repository.list('alice', { expired: 'only', limit: 5 }, NOW);
-    expect(page).toMatchObject({ more: false });
+    expect(page).toMatchObject({ after: 'y' });
     expect(page.items).toHaveLength(1);
-    expect(dynamo.commandCalls(QueryCommand)[1]!.args[0].input.ExclusiveStartKey).toEqual({ pk: 'PROFILE#alice', sk: 'SECRET#x' });
+    expect(dynamo.calls()).toHaveLength(2);
+    const second = dynamo.commandCalls(QueryCommand)[1]!.args[0].input;
+    expect(second).toMatchObject({ ExclusiveStartKey: { pk: 'PROFILE#alice', sk: 'SECRET#x' }, Limit: 60 });
+  });
+
+  it('ends without a cursor when the partition ends', async () => {
+    dynamo.on(QueryCommand).resolvesOnce({ Items: [], LastEvaluatedKey: { pk: 'PROFILE#alice', sk: 'SECRET#x' } }).resolvesOnce({ Items: [item()] });
+    expect(await repository.list('alice', { expired: 'only', limit: 5 }, NOW)).toMatchObject({ after: null });
   });
 });
 

@@ -1,0 +1,3 @@
+import { streamFunction } from '../../lib/lambda/stream-function.js';
+
+export const handler = streamFunction();

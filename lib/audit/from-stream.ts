@@ -1,0 +1,69 @@
+// A change in the table's stream, as the audit event it means. Only the attributes an event
+// names are read from the images: the token and binding they also carry go nowhere.
+import type { DynamoDBRecord } from 'aws-lambda';
+import type { AuditEvent, AuditEventType } from './events.js';
+
+type Image = NonNullable<NonNullable<DynamoDBRecord['dynamodb']>['NewImage']>;
+
+const text = (image: Image | undefined, name: string): string | undefined => image?.[name]?.S;
+const number = (image: Image | undefined, name: string): number | undefined => {
+  const value = image?.[name]?.N;
+  return value === undefined ? undefined : Number(value);
+};
+
+/** The secret's own attributes start with a profile partition; anything else in the table is not a secret. */
+const isSecret = (image: Image | undefined) => text(image, 'pk')?.startsWith('PROFILE#') === true && text(image, 'sk')?.startsWith('SECRET#') === true;
+
+/**
+ * A change's audit event type, or null for a change no one asked about (DynamoDB's TTL removing a
+ * swept tombstone, a write that changed nothing). `secret.expired` marks the moment a secret became
+ * unreadable, once: an expire or PATCH that sets expiresAt at or before its own updatedAt, or else
+ * the sweep that destroys the ciphertext of a secret that expired with time.
+ */
+export function auditTypeOf(record: DynamoDBRecord): AuditEventType | null {
+  const before = record.dynamodb?.OldImage;
+  const after = record.dynamodb?.NewImage;
+  switch (record.eventName) {
+    case 'INSERT':
+      return 'secret.created';
+    case 'REMOVE':
+      // TTL deletions are DynamoDB's own: a swept tombstone reaching the end of its retention.
+      return record.userIdentity?.type === 'Service' ? null : 'secret.deleted';
+    case 'MODIFY': {
+      if (text(after, 'sweptAt') !== undefined && text(before, 'sweptAt') === undefined) {
+        const expiredByChange = (text(before, 'expiresAt') ?? '') <= (text(before, 'updatedAt') ?? '');
+        return expiredByChange ? null : 'secret.expired';
+      }
+      if (number(after, 'revision') !== number(before, 'revision')) {
+        const expiresAt = text(after, 'expiresAt');
+        const becameExpired = expiresAt !== undefined && expiresAt <= (text(after, 'updatedAt') ?? '') && expiresAt !== text(before, 'expiresAt');
+        return becameExpired ? 'secret.expired' : 'secret.edited';
+      }
+      if (text(after, 'token') !== text(before, 'token')) return 'secret.rotated';
+      if (text(after, 'lastAccessed') !== text(before, 'lastAccessed')) return 'secret.accessed';
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** The audit event of a stream record, or null when the change is not one. */
+export function auditEventOf(record: DynamoDBRecord): AuditEvent | null {
+  const image = record.eventName === 'REMOVE' ? record.dynamodb?.OldImage : record.dynamodb?.NewImage;
+  if (!isSecret(image)) return null;
+  const type = auditTypeOf(record);
+  if (type === null) return null;
+  const created = record.dynamodb?.ApproximateCreationDateTime;
+  return {
+    type,
+    detail: {
+      idempotencyKey: record.eventID ?? '',
+      time: new Date(created === undefined ? Date.now() : created * 1000).toISOString(),
+      profileId: text(image, 'profileId') ?? '',
+      name: text(image, 'name') ?? '',
+      id: text(image, 'id') ?? '',
+      revision: number(image, 'revision') ?? 0,
+    },
+  };
+}
