@@ -7,7 +7,7 @@
 // Prices are published list prices; the Lambda line is an estimate, labelled as such.
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE_DEFINITION } from '../lib/store/table.js';
-import { localClient } from '../local/dynalite.js';
+import { localClient } from '../local/dynamodb.js';
 import { httpEvent, lambdaContext, type HttpResponse } from '../local/lambda-events.js';
 import { discardStdout, integer, isMain, markdownTable, median, meterRoundTrips, openBenchStore } from './support.js';
 

@@ -1,6 +1,6 @@
 // Helpers shared by the benchmarks: the store they run against, order statistics, tables.
 import { pathToFileURL } from 'node:url';
-import { ensureTable, startDynalite } from '../local/dynalite.js';
+import { ensureTable, startLocalDynamo } from '../local/dynamodb.js';
 import { startLocalStore } from '../local/store.js';
 
 /** True when the module at `url` is the script node was started with (`npx tsx bench/x.ts`). */
@@ -29,8 +29,8 @@ export async function openBenchStore(env: Record<string, string> = {}): Promise<
   const table = process.env.TABLE_NAME;
   const port = TEST_ENDPOINT.exec(process.env.DYNAMODB_ENDPOINT ?? '')?.[1];
   if (table !== undefined && TEST_TABLE.test(table) && port !== undefined) {
-    const dynamo = await startDynalite({ port: Number(port) });
-    await ensureTable(dynamo.endpoint, table);
+    const dynamo = await startLocalDynamo({ port: Number(port) });
+    await ensureTable(dynamo, table);
     Object.assign(process.env, env);
     const keys = (process.env.FERNET_KEYS ?? '').split(',');
     return { endpoint: dynamo.endpoint, tableName: table, keys, close: () => dynamo.close() };

@@ -13,7 +13,7 @@ import { parse } from '../lib/domain/rules.js';
 import { SecretService } from '../lib/secrets/service.js';
 import type { SecretItem } from '../lib/domain/secret.js';
 import type { SecretRepository } from '../lib/store/secret-repository.js';
-import { localClient } from '../local/dynalite.js';
+import { localClient } from '../local/dynamodb.js';
 import { lambdaContext } from '../local/lambda-events.js';
 import { reportRatios, type RatioRow } from './ratios.js';
 import { fixed, inParallel, integer, isMain, markdownTable, openBenchStore, seconds } from './support.js';

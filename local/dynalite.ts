@@ -1,11 +1,9 @@
-// The embedded DynamoDB for local runs and tests: dynalite, plus the one DynamoDB feature
-// the store relies on that dynalite lacks (ReturnValuesOnConditionCheckFailure), and the
-// table created from the same definition serverless.yml deploys.
+// The fallback local DynamoDB where no Java runs DynamoDB Local: dynalite, in this process,
+// plus the one DynamoDB feature the store relies on that it lacks (ReturnValuesOnConditionCheckFailure).
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import { TABLE_DEFINITION } from '../lib/store/table.js';
+import type { LocalDynamo } from './dynamodb.js';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: { path?: string; createTableMs?: number }) => Server;
@@ -31,12 +29,6 @@ function addReturnValuesOnConditionCheckFailure(): void {
   };
 }
 
-export interface LocalDynamo {
-  endpoint: string;
-  port: number;
-  close(): Promise<void>;
-}
-
 /** Starts dynalite on `port` (0 picks a free one); data persists in `path` when given. */
 export async function startDynalite(options: { port?: number; path?: string } = {}): Promise<LocalDynamo> {
   addReturnValuesOnConditionCheckFailure();
@@ -51,39 +43,10 @@ export async function startDynalite(options: { port?: number; path?: string } = 
   server.keepAliveTimeout = 120_000;
   const port = (server.address() as AddressInfo).port;
   return {
+    kind: 'dynalite',
+    streams: false,
     endpoint: `http://127.0.0.1:${port}`,
     port,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-export const localClient = (endpoint: string): DynamoDBClient =>
-  new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-
-/** Creates the table if it does not exist yet, exactly as serverless.yml defines it. */
-export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
-  const client = localClient(endpoint);
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: TABLE_DEFINITION.KeySchema as never,
-        AttributeDefinitions: TABLE_DEFINITION.AttributeDefinitions as never,
-        GlobalSecondaryIndexes: TABLE_DEFINITION.GlobalSecondaryIndexes as never,
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ResourceInUseException)) throw error;
-  }
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  client.destroy();
 }

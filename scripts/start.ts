@@ -1,5 +1,5 @@
 // npm start: the whole store on this machine, on the embedded defaults.
-//   dynalite (DynamoDB API)      http://localhost:8000   data in .local/dynamodb
+//   DynamoDB Local, or dynalite  http://localhost:8000   data in .local/dynamodb
 //   HTTP API                     http://localhost:3000
 //   Lambda invoke endpoint       http://localhost:3002
 // Ctrl-C stops everything.
@@ -8,17 +8,23 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { developmentKey } from '../local/dev-key.js';
-import { ensureTable, startDynalite } from '../local/dynalite.js';
+import type { DynamoDBBatchResponse } from 'aws-lambda';
+import { ensureTable, startLocalDynamo } from '../local/dynamodb.js';
+import { pollStream } from '../local/stream-poller.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.LOCAL_DATA_DIR ?? join(root, '.local');
 const DYNAMO_PORT = Number(process.env.DYNAMO_PORT ?? 8000);
 const TABLE_NAME = 'secret-store-dev-secrets';
+const LAMBDA_PORT = 3002; // serverless.yml, custom.serverless-offline.lambdaPort
 
 mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
-const dynamo = await startDynalite({ port: DYNAMO_PORT, path: join(dataDir, 'dynamodb') });
-await ensureTable(dynamo.endpoint, TABLE_NAME);
-console.log(`dynalite listening on http://localhost:${DYNAMO_PORT} (table ${TABLE_NAME})`);
+const dynamo = await startLocalDynamo({ port: DYNAMO_PORT, path: join(dataDir, 'dynamodb') });
+await ensureTable(dynamo, TABLE_NAME);
+console.log(
+  `${dynamo.kind} listening on http://localhost:${DYNAMO_PORT} (table ${TABLE_NAME})` +
+    (dynamo.streams ? '' : '; no Java 17+ found, so no stream: audit events are not published'),
+);
 
 const { key, created } = developmentKey(join(dataDir, 'fernet-key'));
 if (created) {
@@ -42,15 +48,49 @@ const offline = spawn(
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
+      // CloudWatch's embedded metrics would be noise in a terminal.
+      POWERTOOLS_METRICS_DISABLED: 'true',
     },
   },
 );
+
+// The table's stream drives the publisher, as Lambda's event source mapping does in AWS; it logs
+// each audit event ("audit event" lines). From the stream's end: earlier changes were published
+// by an earlier start.
+const poller = dynamo.streams
+  ? await pollStream({
+      endpoint: dynamo.endpoint,
+      tableName: TABLE_NAME,
+      from: 'LATEST',
+      deliver: (event) => invokeWhenReady('publish', event),
+      onError: (error) => console.error(`stream poller: ${error.message}`),
+    })
+  : undefined;
+
+/** Invokes a function through serverless-offline's invoke endpoint, waiting for it to come up. */
+async function invokeWhenReady(name: string, payload: unknown): Promise<DynamoDBBatchResponse> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const response = await fetch(`http://localhost:${LAMBDA_PORT}/2015-03-31/functions/secret-store-dev-${name}/invocations`, {
+        method: 'POST',
+        body: JSON.stringify(payload),
+      });
+      if (!response.ok || response.headers.has('x-amz-function-error')) throw new Error(`${name} failed: HTTP ${response.status}`);
+      return (await response.json()) as DynamoDBBatchResponse;
+    } catch (error) {
+      // Bundling every function takes a while on a first start.
+      if (attempt > 600) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
 
 let stopping = false;
 const stop = async (code: number) => {
   if (stopping) return;
   stopping = true;
   offline.kill('SIGTERM');
+  await poller?.stop();
   await dynamo.close();
   process.exit(code);
 };

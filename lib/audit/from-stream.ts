@@ -40,7 +40,9 @@ export function auditTypeOf(record: DynamoDBRecord): AuditEventType | null {
         return becameExpired ? 'secret.expired' : 'secret.edited';
       }
       if (text(after, 'token') !== text(before, 'token')) return 'secret.rotated';
-      if (text(after, 'lastAccessed') !== text(before, 'lastAccessed')) return 'secret.accessed';
+      if (number(after, 'accessCount') !== number(before, 'accessCount') || text(after, 'lastAccessed') !== text(before, 'lastAccessed')) {
+        return 'secret.accessed';
+      }
       return null;
     }
     default:

@@ -53,6 +53,8 @@ export const SECRET_ATTRIBUTES = {
   createdAt: attribute({ type: text, public: true }),
   updatedAt: attribute({ type: text, public: true }),
   lastAccessed: attribute({ type: z.nullable(text), public: true }),
+  /** How many reads; absent until the first. Every read changes it, so every read is a stream record. */
+  accessCount: attribute({ type: number, stored: 'while-set' }),
   /** Absent when the secret never expires: conditions rely on attribute_not_exists. */
   expiresAt: attribute({
     type: z.nullable(text),

@@ -110,9 +110,11 @@ export class SecretRepository {
       new UpdateCommand({
         TableName: this.tableName,
         Key: secretKey(ref.profileId, ref.name),
-        UpdateExpression: 'SET lastAccessed = :now',
+        // The count changes the item on every access, so each one is a stream record (an audit
+        // event) even when two fall in the same millisecond: DynamoDB writes none for a no-op.
+        UpdateExpression: 'SET lastAccessed = :now ADD accessCount :one',
         ConditionExpression: `${EXISTS} AND ${NOT_EXPIRED}`,
-        ExpressionAttributeValues: { ':now': now },
+        ExpressionAttributeValues: { ':now': now, ':one': 1 },
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),

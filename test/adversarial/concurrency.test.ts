@@ -6,7 +6,7 @@ import { json, type HttpResponse } from '../support/http.js';
 import { useHandlers } from '../support/harness.js';
 import { expectNoPlaintext, expectProblem, marker } from './support.js';
 
-const harness = useHandlers({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' }, captureLogs: true });
+const harness = useHandlers({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' }, captureLogs: true, auditStream: true });
 const { call, summary } = harness;
 
 const N = 50;
@@ -158,7 +158,7 @@ describe('concurrency', () => {
   });
 
   it('leaves no plaintext in the table or the logs', async () => {
-    const seen = await expectNoPlaintext(harness.store, harness.logs);
+    const seen = await expectNoPlaintext(harness);
     summary.push(`concurrency: no plaintext in ${seen.items} raw items or ${seen.logLines} log lines`);
   });
 });

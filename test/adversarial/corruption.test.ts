@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { localClient } from '../../local/dynalite.js';
+import { localClient } from '../../local/dynamodb.js';
 import { secretKey } from '../../lib/store/table.js';
 import { json, lambdaContext } from '../support/http.js';
 import { loadHandlers } from '../support/handlers.js';
@@ -14,7 +14,7 @@ import { useHandlers } from '../support/harness.js';
 import { TEST_KEYS } from '../support/store.js';
 import { expectNoPlaintext, expectProblem, marker } from './support.js';
 
-const harness = useHandlers({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' }, captureLogs: true });
+const harness = useHandlers({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' }, captureLogs: true, auditStream: true });
 const { call, direct, summary } = harness;
 let db: DynamoDBDocumentClient;
 const PROFILE = 'victim';
@@ -162,7 +162,7 @@ describe('ciphertext corrupted in the raw table', () => {
   });
 
   it('leaves no plaintext and no key in the table or the logs', async () => {
-    const seen = await expectNoPlaintext(harness.store, harness.logs);
+    const seen = await expectNoPlaintext(harness);
     for (const key of TEST_KEYS) {
       expect(harness.logs.text()).not.toContain(key);
       expect(JSON.stringify(await harness.store.scanAll())).not.toContain(key);

@@ -98,6 +98,7 @@ const MAX_ATTEMPTS = 4; // lib/wiring.ts
 const harness = useHandlers({
   env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' },
   captureLogs: true,
+  auditStream: true,
   beforeLoad: async (store) => {
     proxy = await startFaultyProxy(store.dynamo.port);
     // The functions read DYNAMODB_ENDPOINT at cold start: point them at the proxy before loading.
@@ -240,7 +241,7 @@ describe('DynamoDB faults through a faulty proxy', () => {
 
   it('leaves no plaintext in the table or the logs, failures included', async () => {
     expect(harness.logs.text()).toContain('"code":"ServiceUnavailable"');
-    const seen = await expectNoPlaintext(harness.store, harness.logs);
+    const seen = await expectNoPlaintext(harness);
     summary.push(`faults: ${proxy.injected} faults injected over ${proxy.seen.length} requests; no plaintext in ${seen.items} raw items or ${seen.logLines} log lines`);
   });
 });

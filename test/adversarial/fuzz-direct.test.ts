@@ -98,7 +98,7 @@ describe('direct-invocation fuzzing', () => {
 
 describe('after fuzzing', () => {
   it('leaves no plaintext in the table or the logs', async () => {
-    const seen = await expectNoPlaintext(harness.store, harness.logs);
+    const seen = await expectNoPlaintext(harness);
     summary.push(`fuzz (direct invocation): no plaintext in ${seen.items} raw items or ${seen.logLines} log lines (${seen.markers} plaintexts used)`);
   });
 });

@@ -182,7 +182,7 @@ describe('HTTP fuzzing', () => {
 
 describe('after fuzzing', () => {
   it('leaves no plaintext in the table or the logs', async () => {
-    const seen = await expectNoPlaintext(harness.store, harness.logs);
+    const seen = await expectNoPlaintext(harness);
     summary.push(`fuzz (HTTP): no plaintext in ${seen.items} raw items or ${seen.logLines} log lines (${seen.markers} plaintexts used)`);
   });
 });

@@ -16,7 +16,7 @@ export const VALUE_MARK = 'PT~';
 
 /** The file's harness (DEBUG logs, captured), its store seeded before the tests run. */
 export function useSeededHandlers(): Harness {
-  const harness = useHandlers({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' }, captureLogs: true });
+  const harness = useHandlers({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' }, captureLogs: true, auditStream: true });
   beforeAll(async () => {
     // Names that exist for both profiles, so fuzzed gets, patches and deletes reach real items.
     for (const userProfileId of PROFILES) {

@@ -25,7 +25,7 @@ import { RUNS, expectNoPlaintext, expectProblem, fcParams, marker, timeoutFor } 
 // its metadata. Ops of different profiles run concurrently. A list cursor presented by another
 // profile is a 400.
 
-const harness = useHandlers({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' }, captureLogs: true });
+const harness = useHandlers({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' }, captureLogs: true, auditStream: true });
 const { call, direct, summary } = harness;
 let notFoundHeaders: string[];
 
@@ -236,7 +236,7 @@ describe('tenant isolation', () => {
   }, timeoutFor(Math.max(5, Math.round(RUNS / 10)), 10_000));
 
   it('leaves no plaintext in the table or the logs', async () => {
-    const seen = await expectNoPlaintext(harness.store, harness.logs);
+    const seen = await expectNoPlaintext(harness);
     summary.push(`isolation: no plaintext in ${seen.items} raw items or ${seen.logLines} log lines`);
   });
 });

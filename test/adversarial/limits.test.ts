@@ -6,7 +6,7 @@ import { httpEvent, json, type HttpResponse } from '../support/http.js';
 import { useHandlers } from '../support/harness.js';
 import { errorPaths, expectNoPlaintext, expectProblem, marker } from './support.js';
 
-const harness = useHandlers({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' }, captureLogs: true });
+const harness = useHandlers({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' }, captureLogs: true, auditStream: true });
 const { call, direct, summary } = harness;
 let checked = 0;
 
@@ -202,7 +202,7 @@ describe('exactly at the limits', () => {
   });
 
   it('leaves no plaintext in the table or the logs', async () => {
-    const seen = await expectNoPlaintext(harness.store, harness.logs);
+    const seen = await expectNoPlaintext(harness);
     summary.push(`limits: ${checked} refusals checked; no plaintext in ${seen.items} raw items or ${seen.logLines} log lines`);
   });
 });

@@ -2,9 +2,11 @@
 // endpoint (test/support/aws-gateway.ts) that also serves SSM and EventBridge, the key parameter
 // in it, the functions packaged as for Lambda and started in Lambda's environment, and a capture
 // of everything they log.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, vi } from 'vitest';
 import { FUNCTIONS, type FunctionName } from '../../functions/index.js';
-import { ensureTable, startDynalite, type LocalDynamo } from '../../local/dynalite.js';
+import { ensureTable, startLocalDynamo, type LocalDynamo } from '../../local/dynamodb.js';
+import { sharedDynamo } from '../../local/store.js';
 import { startAwsGateway, type AwsGateway } from '../support/aws-gateway.js';
 import { packageFunctions, useLambdaEnvironment, type Instance, type Invocation, type PackagedFunctions } from '../support/lambda-runtime.js';
 import { captureLogs, type LogCapture } from '../support/logs.js';
@@ -25,6 +27,8 @@ export interface AwsStack {
   functions: PackagedFunctions;
   logs: LogCapture;
   tableName: string;
+  /** The local DynamoDB itself, for what reads it as AWS does internally (the stream's event source mapping). */
+  dynamodbEndpoint: string;
   /** Starts `count` warm instances of a function (each a cold start). */
   start(name: FunctionName, count?: number): Promise<Instance[]>;
 }
@@ -45,9 +49,10 @@ export function useAwsStack(options: AwsStackOptions): AwsStack {
     vi.useFakeTimers({ toFake: ['Date'], now: T0 });
     stack.logs = captureLogs();
     errorLines = () => stack.logs.lines().filter((line) => line.includes('"level":"ERROR"')).slice(-3);
-    dynamo = await startDynalite();
-    stack.tableName = 'secret-store-test-secrets';
-    await ensureTable(dynamo.endpoint, stack.tableName);
+    dynamo = sharedDynamo() ?? (await startLocalDynamo());
+    stack.tableName = `secret-store-aws-${randomBytes(4).toString('hex')}`;
+    await ensureTable(dynamo, stack.tableName);
+    stack.dynamodbEndpoint = dynamo.endpoint;
     stack.gateway = await startAwsGateway({ dynamodb: dynamo.endpoint, credentials: CREDENTIALS });
     stack.gateway.putParameter(PARAMETER, options.keys);
     const url = stack.gateway.url;

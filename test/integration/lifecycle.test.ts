@@ -1,7 +1,7 @@
 // Update, delete, rotation and row binding on dynalite, through the real handlers.
 import { UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
-import { localClient } from '../../local/dynalite.js';
+import { localClient } from '../../local/dynamodb.js';
 import { secretKey } from '../../lib/store/table.js';
 import { json, lambdaContext } from '../support/http.js';
 import { loadHandlers } from '../support/handlers.js';

@@ -1,6 +1,9 @@
 // The setup every handler test file shares: a store of its own, the real handlers loaded
-// against it, HTTP and direct calls, an optional log capture, and a summary printed after the file.
+// against it, HTTP and direct calls, an optional log capture, the table's stream fed to the
+// publisher as in AWS, and a summary printed after the file.
+import type { DynamoDBBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll } from 'vitest';
+import { pollStream, type StreamPoller } from '../../local/stream-poller.js';
 import { httpCaller, loadHandlers, type Handler, type Operation } from './handlers.js';
 import { lambdaContext, type HttpRequest, type HttpResponse } from './http.js';
 import { captureLogs, type LogCapture } from './logs.js';
@@ -13,6 +16,8 @@ export interface HarnessOptions {
   captureLogs?: boolean;
   /** Runs once the store is up, before the handlers load (and so before they read their environment). */
   beforeLoad?: (store: TestStore) => void | Promise<void>;
+  /** Feed the table's stream to the publisher, as Lambda does in AWS (where the store has streams). */
+  auditStream?: boolean;
 }
 
 export interface Harness {
@@ -26,6 +31,10 @@ export interface Harness {
   direct(op: Operation, payload: unknown, remainingMs?: () => number): Promise<unknown>;
   /** Lines printed after the file's tests, once the log capture is restored. */
   readonly summary: string[];
+  /** Whether the stream feeds the publisher (`auditStream`, on a store with streams). */
+  readonly audited: boolean;
+  /** Resolves once every change made so far has reached the publisher. */
+  drainAudit(): Promise<void>;
 }
 
 /** Registers the file's beforeAll/afterAll and returns what its tests use (available once beforeAll ran). */
@@ -34,6 +43,8 @@ export function useHandlers(options: HarnessOptions = {}): Harness {
   let handlers: Record<Operation, Handler> | undefined;
   let logs: LogCapture | undefined;
   let send: ((request: HttpRequest) => Promise<HttpResponse>) | undefined;
+  let poller: StreamPoller | undefined;
+  const streamErrors: string[] = [];
   const summary: string[] = [];
   const ready = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`${what} is available once the harness's beforeAll has run`);
@@ -46,9 +57,20 @@ export function useHandlers(options: HarnessOptions = {}): Harness {
     await options.beforeLoad?.(store);
     handlers = await loadHandlers();
     send = httpCaller(handlers);
+    if (options.auditStream && store.dynamo.streams) {
+      const publish = handlers.publish;
+      poller = await pollStream({
+        endpoint: store.dynamo.endpoint,
+        tableName: store.tableName,
+        intervalMs: 50,
+        deliver: (event) => publish(event, lambdaContext()) as Promise<DynamoDBBatchResponse>,
+        onError: (error) => streamErrors.push(error.message),
+      });
+    }
   });
 
   afterAll(async () => {
+    await poller?.stop();
     logs?.restore();
     for (const line of summary) console.log(line);
     await store?.close();
@@ -68,5 +90,16 @@ export function useHandlers(options: HarnessOptions = {}): Harness {
     call: (request) => ready(send, 'call')(request),
     direct: (op, payload, remainingMs) => ready(handlers, 'handlers')[op](payload, lambdaContext(remainingMs)),
     summary,
+    get audited() {
+      return poller !== undefined;
+    },
+    async drainAudit() {
+      if (poller === undefined) return;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the stream did not drain in 30 s: ${streamErrors.slice(-3).join('; ')}`)), 30_000);
+      });
+      await Promise.race([poller.drain(), late]).finally(() => clearTimeout(timer));
+    },
   };
 }

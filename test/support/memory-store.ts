@@ -86,6 +86,7 @@ export class MemorySecretStore implements SecretStore {
     this.calls.recordAccess += 1;
     const item = this.live(ref, now);
     item.lastAccessed = now;
+    item.accessCount = (item.accessCount ?? 0) + 1;
     return structuredClone(item);
   }
 
