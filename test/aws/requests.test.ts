@@ -82,6 +82,25 @@ describe('AWS requests of the packaged functions, through AWS_ENDPOINT_URL alone
     expect(JSON.stringify(stack.gateway.events)).not.toMatch(/"(token|binding)"/);
   });
 
+  it('pays at most two Queries for a list page, however few secrets match its filters', async () => {
+    const [create, list] = [(await stack.start('create'))[0]!, (await stack.start('list'))[0]!];
+    for (let i = 0; i < 40; i += 1) payloadOf(await create.invoke({ userProfileId: 'carol', name: `plain${i}`, value: 'v', tags: ['common'] }));
+    payloadOf(await create.invoke({ userProfileId: 'carol', name: 'zRare', value: 'v', tags: ['rare'] }));
+    let cursor: string | null | undefined;
+    const found: string[] = [];
+    for (let pages = 0; cursor !== null; pages += 1) {
+      expect(pages, 'pages').toBeLessThan(10);
+      const since = stack.gateway.requests.length;
+      const page = payloadOf<{ items: { name: string }[]; nextCursor: string | null }>(
+        await list.invoke({ userProfileId: 'carol', tag: 'rare', limit: 3, ...(cursor && { cursor }) }),
+      );
+      expect(stack.gateway.countsSince(since)['dynamodb:Query']).toBeLessThanOrEqual(2);
+      found.push(...page.items.map((s) => s.name));
+      cursor = page.nextCursor;
+    }
+    expect(found).toEqual(['zRare']);
+  });
+
   it('answers an HTTP API event with problem details, as API Gateway would relay them', async () => {
     const [get] = await stack.start('get');
     const result = payloadOf<{ statusCode: number; headers: Record<string, string>; body: string }>(

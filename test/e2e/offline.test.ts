@@ -72,6 +72,15 @@ describe('npm start', () => {
     const page = (await list.json()) as { items: { name: string }[]; nextCursor: string | null };
     expect(page.items.map((s) => s.name)).toEqual(['e2eKey']);
 
+    // The table's stream drives the publisher, which logs each audit event under npm start.
+    if (output.includes('DynamoDB Local listening')) {
+      await waitFor(async () => /"message":"audit event".*"event":"secret\.accessed".*"name":"e2eKey"/.test(output), 30_000);
+      expect(output).toMatch(/"message":"audit event".*"event":"secret\.created".*"name":"e2eKey"/);
+      expect(output).not.toContain('e2e-plaintext-1');
+    } else {
+      expect(output).toContain('dynalite listening');
+    }
+
     const expired = await request('/secrets/e2eKey/expire', { method: 'POST' });
     expect(expired.status).toBe(200);
     const gone = await request('/secrets/e2eKey');

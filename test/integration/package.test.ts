@@ -111,6 +111,37 @@ describe('packaged CloudFormation', () => {
     expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(5 minutes)']);
   });
 
+  it('publishes audit events from the table stream, with partial batch responses, bisection, bounded retries and a failure queue', () => {
+    expect(resources.SecretsTable!.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    const mappings = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]!.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': ['SecretsTable', 'StreamArn'] },
+      FunctionName: { 'Fn::GetAtt': ['PublishLambdaFunction', 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: FUNCTIONS.publish.stream.maximumRetryAttempts,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['AuditFailuresQueue', 'Arn'] } } },
+    });
+    expect(resources.AuditFailuresQueue!.Properties.SqsManagedSseEnabled).toBe(true);
+  });
+
+  it("alarms on every function's errors and throttles, the stream's age, the failure queue and table throttles", () => {
+    const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => r.Properties);
+    const watched = (namespace: string, metric: string) =>
+      alarms.filter((a) => a.Namespace === namespace && a.MetricName === metric).map((a) => a.Dimensions[0].Value);
+    const lambdaRefs = NAMES.map((op) => ({ Ref: `${op[0]!.toUpperCase()}${op.slice(1)}LambdaFunction` }));
+    expect(watched('AWS/Lambda', 'Errors')).toEqual(lambdaRefs);
+    expect(watched('AWS/Lambda', 'Throttles')).toEqual(lambdaRefs);
+    expect(watched('AWS/Lambda', 'IteratorAge')).toEqual([{ Ref: 'PublishLambdaFunction' }]);
+    expect(watched('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toEqual([{ 'Fn::GetAtt': ['AuditFailuresQueue', 'QueueName'] }]);
+    expect([...watched('AWS/DynamoDB', 'ReadThrottleEvents'), ...watched('AWS/DynamoDB', 'WriteThrottleEvents')]).toEqual([
+      { Ref: 'SecretsTable' },
+      { Ref: 'SecretsTable' },
+    ]);
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+  });
+
   it('packages each function as its own artifact', () => {
     for (const op of NAMES) {
       expect(statSync(artifactOf(op)).size).toBeGreaterThan(0);
