@@ -1,15 +1,16 @@
 // DynamoDB requests and capacity units per operation, and what they cost on paper.
-// The real handlers run against a local dynalite while a middleware on the store's own client
-// asks every request for ReturnConsumedCapacity=TOTAL and sums what comes back. dynalite bills
+// The real handlers run against the local store while a middleware on the store's own client
+// asks every request for ReturnConsumedCapacity=TOTAL and sums what comes back. The local store bills
 // the base table only and nothing for a Query that reads nothing, so beside its figures stand
 // DynamoDB's own rules: index writes worked out from the item before and after each write
 // (both indexes are KEYS_ONLY), and at least 0.5 read unit per eventually consistent read.
 // Prices are published list prices; the Lambda line is an estimate, labelled as such.
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { TABLE_DEFINITION } from '../lib/store/table.js';
 import { localClient } from '../local/dynamodb.js';
 import { httpEvent, lambdaContext, type HttpResponse } from '../local/lambda-events.js';
-import { discardStdout, integer, isMain, markdownTable, median, meterRoundTrips, openBenchStore } from './support.js';
+import { discardStdout, integer, isMain, markdownTable, median, meterRoundTrips, openBenchStore, startLatencyProxy } from './support.js';
 
 // --- Published prices, us-east-1, as of late 2024 -------------------------------------------
 // DynamoDB on-demand, Standard table class (https://aws.amazon.com/dynamodb/pricing/on-demand/,
@@ -25,11 +26,21 @@ const LAMBDA_ARM_PER_GB_SECOND = 0.0000133334;
 const LAMBDA_PER_REQUEST = 0.2 / 1_000_000;
 // API Gateway HTTP API (https://aws.amazon.com/api-gateway/pricing/): per request, first 300 million.
 const HTTP_API_PER_REQUEST = 1.0 / 1_000_000;
+// EventBridge (https://aws.amazon.com/eventbridge/pricing/): custom events put, per 64 KB chunk.
+const EVENTBRIDGE_PER_EVENT = 1.0 / 1_000_000;
+// DynamoDB Streams: GetRecords calls made by a Lambda trigger are free.
+const STREAM_READS_BY_LAMBDA = 0;
 // Free tiers (25 GB of DynamoDB storage, Lambda's monthly 1M requests and 400,000 GB-s) are not applied.
 
 // --- Assumptions of the Lambda estimate -----------------------------------------------------
 /** An UpdateItem round trip from Lambda to DynamoDB in the same region: an assumption, not measured. */
 const ASSUMED_DYNAMODB_ROUND_TRIP_MS = 5;
+/** A PutEvents round trip: an assumption as well. The publisher sends one per ten events, in turn. */
+const ASSUMED_EVENTBRIDGE_ROUND_TRIP_MS = 5;
+/** The publisher's memory (the provider default). */
+const PUBLISHER_MEMORY_MB = 512;
+/** Records per publisher invocation: a quiet table (one at a time) and a busy one (full batches). */
+const PUBLISHER_BATCHES = [1, 100] as const;
 /** Lambda gives a function one full vCPU at 1,769 MB and a proportional share below. */
 const FULL_VCPU_MB = 1_769;
 const LAMBDA_MEMORY_MB = [128, 256] as const;
@@ -63,6 +74,8 @@ export interface CapacityBenchResult {
   /** Median time of a warm HTTP get on one core of this machine, outside the DynamoDB round trip. */
   getClientUs: number;
   getSamples: number;
+  /** Median time the publisher spends on a batch of this many records, outside its PutEvents round trips. */
+  publisherClientUs: Record<number, number>;
 }
 
 /** A secret of ordinary size for every operation and for the storage estimate. */
@@ -114,8 +127,21 @@ function indexWriteUnits(before: Record<string, unknown> | undefined, after: Rec
   return units;
 }
 
+/** The stream record a get makes: the item's access recorded, images as the stream carries them. */
+function accessRecord(item: Record<string, unknown>, n: number) {
+  const image = marshall({ ...item, accessCount: n + 1 }, { removeUndefinedValues: true });
+  return {
+    eventID: `bench-${n}`,
+    eventName: 'MODIFY',
+    dynamodb: { ApproximateCreationDateTime: Date.now() / 1000, SequenceNumber: String(n), OldImage: marshall({ ...item, accessCount: n }, { removeUndefinedValues: true }), NewImage: image },
+  };
+}
+
 export async function runCapacityBench(): Promise<CapacityBenchResult> {
   const store = await openBenchStore({ POWERTOOLS_LOG_LEVEL: 'ERROR' });
+  // The audit bus as deployed, answered at once by a local stand-in (its latency is assumed below).
+  const eventBridge = await startLatencyProxy(0);
+  Object.assign(process.env, { EVENT_BUS_NAME: 'default', AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint });
   // Reads items before and after each write on a client of its own, outside the counts.
   const inspector = DynamoDBDocumentClient.from(localClient(store.endpoint));
   const inspect = async (key: Record<string, unknown>) =>
@@ -224,6 +250,20 @@ export async function runCapacityBench(): Promise<CapacityBenchResult> {
       logger.setLogLevel('ERROR');
     }
 
+    // The publisher's own work per batch, its PutEvents answered at once by a local stand-in.
+    const publisherClientUs: Record<number, number> = {};
+    for (const size of PUBLISHER_BATCHES) {
+      const samples: number[] = [];
+      for (let run = 0; run < 60; run += 1) {
+        const event = { Records: Array.from({ length: size }, (_, i) => accessRecord(stored, run * size + i)) };
+        const start = performance.now();
+        const response = (await handlers.publish(event, lambdaContext())) as { batchItemFailures: unknown[] };
+        if (response.batchItemFailures.length > 0) throw new Error('the publisher reported failures');
+        if (run >= 10) samples.push((performance.now() - start) * 1000);
+      }
+      publisherClientUs[size] = median(samples.toSorted((a, b) => a - b));
+    }
+
     const entryBytes = (item: Record<string, unknown>, index: string) =>
       itemBytes(indexEntry(item, INDEXES.find((i) => i.name === index)!.keys)!) + STORAGE_OVERHEAD_BYTES;
     return {
@@ -233,9 +273,11 @@ export async function runCapacityBench(): Promise<CapacityBenchResult> {
       byExpiryEntryBytes: entryBytes(expiring, 'byExpiry'),
       getClientUs: median(outside.toSorted((a, b) => a - b)),
       getSamples,
+      publisherClientUs,
     };
   } finally {
     inspector.destroy();
+    await eventBridge.close();
     await store.close();
   }
 }
@@ -252,7 +294,7 @@ const dollars = (value: number): string =>
 export function formatCapacityBench(result: CapacityBenchResult): string {
   const units = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
   const capacity = markdownTable(
-    ['operation', 'requests', 'read units (dynalite)', 'write units (dynalite)', 'read units (DynamoDB)', 'write units (DynamoDB)', 'of which index writes'],
+    ['operation', 'requests', 'read units (local store)', 'write units (local store)', 'read units (DynamoDB)', 'write units (DynamoDB)', 'of which index writes'],
     result.rows.map((r) => [
       r.operation,
       String(r.requests),
@@ -269,29 +311,55 @@ export function formatCapacityBench(result: CapacityBenchResult): string {
   const unitCost = (r: CapacityRow) => r.read * DYNAMODB_PER_READ_UNIT + r.write * DYNAMODB_PER_WRITE_UNIT;
   const perSecret = result.itemBytes + result.byIdEntryBytes;
   const storage = (STORED_SECRETS * perSecret * DYNAMODB_PER_GB_MONTH) / GIB;
+  const billedMs = (clientUs: number, roundTripsMs: number, mb: number) => Math.ceil(roundTripsMs + (clientUs / 1000) * (FULL_VCPU_MB / mb));
   const lambda = LAMBDA_MEMORY_MB.map((mb) => {
-    const ms = Math.ceil(ASSUMED_DYNAMODB_ROUND_TRIP_MS + (result.getClientUs / 1000) * (FULL_VCPU_MB / mb));
+    const ms = billedMs(result.getClientUs, ASSUMED_DYNAMODB_ROUND_TRIP_MS, mb);
     return { mb, ms, cost: GET_COUNT * (LAMBDA_PER_REQUEST + (mb / 1024) * (ms / 1000) * LAMBDA_ARM_PER_GB_SECOND) };
   });
+  // The publisher's share of a get: one stream record, one event; a batch's invocation split over its records.
+  const publisher = PUBLISHER_BATCHES.map((size) => {
+    const ms = billedMs(result.publisherClientUs[size]!, Math.ceil(size / 10) * ASSUMED_EVENTBRIDGE_ROUND_TRIP_MS, PUBLISHER_MEMORY_MB);
+    const perInvocation = LAMBDA_PER_REQUEST + (PUBLISHER_MEMORY_MB / 1024) * (ms / 1000) * LAMBDA_ARM_PER_GB_SECOND;
+    return { size, ms, cost: (GET_COUNT / size) * perInvocation };
+  });
+  const dynamodbGets = GET_COUNT * unitCost(get);
+  const events = GET_COUNT * EVENTBRIDGE_PER_EVENT;
+  const lambdaGets = lambda.find((l) => l.mb === 256)!.cost;
+  const totals = publisher.map((p) => dynamodbGets + lambdaGets + p.cost + events + STREAM_READS_BY_LAMBDA);
   const cost = markdownTable(
-    ['work', 'this store: DynamoDB', 'this store: Lambda arm64 (estimate)', 'AWS Secrets Manager'],
+    ['work', 'this store: DynamoDB', 'this store: Lambda arm64 (estimate)', 'this store: audit', 'this store: total', 'AWS Secrets Manager'],
     [
       [
-        '1 million gets',
-        `${dollars(GET_COUNT * unitCost(get))} (${units(get.write)} write unit${get.write === 1 ? '' : 's'} each: get records lastAccessed)`,
+        '1 million gets, direct invocation',
+        `${dollars(dynamodbGets)} (${units(get.write)} write unit${get.write === 1 ? '' : 's'} each: get records the access; stream reads by Lambda free)`,
         lambda.map((l) => `${dollars(l.cost)} at ${l.mb} MB (${l.ms} ms billed)`).join('; '),
-        `${dollars(GET_COUNT * SECRETS_MANAGER_PER_CALL)} (GetSecretValue)`,
+        `${dollars(events)} EventBridge (1 event each) + publisher ` +
+          publisher.map((p) => `${dollars(p.cost)} at ${p.size} record${p.size === 1 ? '' : 's'} an invocation (${p.ms} ms billed)`).join(' or '),
+        totals.map((t, i) => `${dollars(t)} (${PUBLISHER_BATCHES[i] === 1 ? 'quiet' : 'busy'})`).join(' / '),
+        `${dollars(GET_COUNT * SECRETS_MANAGER_PER_CALL)} (GetSecretValue, no audit event)`,
+      ],
+      [
+        '1 million gets over HTTP',
+        'as above',
+        'as above',
+        'as above',
+        totals.map((t, i) => `${dollars(t + GET_COUNT * HTTP_API_PER_REQUEST)} (${PUBLISHER_BATCHES[i] === 1 ? 'quiet' : 'busy'}: + API Gateway ${dollars(GET_COUNT * HTTP_API_PER_REQUEST)})`).join(' / '),
+        `${dollars(GET_COUNT * SECRETS_MANAGER_PER_CALL)}`,
       ],
       [
         `${integer(STORED_SECRETS)} secrets stored for a month`,
         `${dollars(storage)} (${integer(perSecret)} bytes each: item ${integer(result.itemBytes)} + byId entry ${integer(result.byIdEntryBytes)})`,
         '—',
+        '—',
+        dollars(storage),
         dollars(STORED_SECRETS * SECRETS_MANAGER_PER_SECRET_MONTH),
       ],
       [
         'sweep every 5 minutes for a month, nothing due',
         `${dollars(SWEEPS_PER_MONTH * unitCost(sweepIdle))} (${units(sweepIdle.read)} read units a run)`,
         `${dollars(SWEEPS_PER_MONTH * LAMBDA_PER_REQUEST)} in requests (duration not estimated)`,
+        '—',
+        dollars(SWEEPS_PER_MONTH * (unitCost(sweepIdle) + LAMBDA_PER_REQUEST)),
         'no equivalent',
       ],
     ],
@@ -299,7 +367,7 @@ export function formatCapacityBench(result: CapacityBenchResult): string {
   return [
     capacity,
     '',
-    'dynalite bills only the base table and 0 for a Query that reads nothing; the DynamoDB columns add what DynamoDB also bills: ' +
+    'The local store reports the base table only (dynalite: 0 for a Query that reads nothing); the DynamoDB columns add what DynamoDB also bills: ' +
       'index writes (worked out from the item before and after each write; both indexes are KEYS_ONLY, 1 unit per entry put or deleted) ' +
       'and at least 0.5 read unit per eventually consistent read.',
     '',
@@ -313,7 +381,12 @@ export function formatCapacityBench(result: CapacityBenchResult): string {
       `Lambda estimate: billed duration = an assumed ${ASSUMED_DYNAMODB_ROUND_TRIP_MS} ms DynamoDB round trip + the get's measured time ` +
       `outside that round trip (${integer(result.getClientUs)} µs on one core of this machine, median of ${integer(result.getSamples)} warm HTTP gets ` +
       `at log level INFO) scaled to the memory size's CPU share (1 vCPU at ${integer(FULL_VCPU_MB)} MB), rounded up to 1 ms. ` +
-      `Over HTTP, API Gateway adds ${dollars(GET_COUNT * HTTP_API_PER_REQUEST)} per million requests (HTTP API); a direct Lambda invocation does not.`,
+      `Over HTTP, API Gateway adds ${dollars(GET_COUNT * HTTP_API_PER_REQUEST)} per million requests (HTTP API); a direct Lambda invocation does not. ` +
+      `Audit: every get is one stream record, published as one EventBridge event ($1.00 per million); the stream publisher's invocations ` +
+      `(${PUBLISHER_MEMORY_MB} MB) are shared by the records of a batch: one record an invocation on a quiet table, up to 100 on a busy one. ` +
+      `Its billed duration: one assumed ${ASSUMED_EVENTBRIDGE_ROUND_TRIP_MS} ms PutEvents round trip per ten events, in turn, plus its measured ` +
+      `work outside them (${PUBLISHER_BATCHES.map((b) => `${integer(result.publisherClientUs[b]!)} µs for ${b}`).join(', ')}, median of 50 batches ` +
+      `answered locally at once), scaled as above. Reads of the stream by the Lambda trigger are free.`,
   ].join('\n');
 }
 

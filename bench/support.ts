@@ -1,4 +1,6 @@
 // Helpers shared by the benchmarks: the store they run against, order statistics, tables.
+import { createServer, request as forward } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { ensureTable, startLocalDynamo } from '../local/dynamodb.js';
 import { startLocalStore } from '../local/store.js';
@@ -130,4 +132,52 @@ export function discardStdout() {
     return true;
   }) as typeof process.stdout.write;
   return { sink, restore: () => void (process.stdout.write = write) };
+}
+
+export interface LatencyProxy {
+  endpoint: string;
+  /** Requests forwarded, by X-Amz-Target operation (GetItem, PutEvents, ...). */
+  requests: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/**
+ * An AWS endpoint `latencyMs` away: every request waits that long before it is forwarded to
+ * `upstream` (or, without one, answered as EventBridge would accept it), as a network round trip
+ * to a regional service adds time. Counts the requests by operation.
+ */
+export async function startLatencyProxy(latencyMs: number, upstream?: string): Promise<LatencyProxy> {
+  const requests = new Map<string, number>();
+  const target = upstream === undefined ? undefined : new URL(upstream);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+      requests.set(operation, (requests.get(operation) ?? 0) + 1);
+      setTimeout(() => {
+        if (target === undefined) {
+          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+          return void res.end(JSON.stringify({ FailedEntryCount: 0, Entries: [{ EventId: 'bench' }] }));
+        }
+        const proxied = forward({ hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (reply) => {
+          res.writeHead(reply.statusCode ?? 500, reply.headers);
+          reply.pipe(res);
+        });
+        proxied.on('error', () => res.destroy());
+        proxied.end(Buffer.concat(chunks));
+      }, latencyMs);
+    });
+  });
+  server.keepAliveTimeout = 120_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
