@@ -1,4 +1,7 @@
-// DynamoDB requests and capacity units per operation, and what they cost on paper.
+// DynamoDB requests and capacity units per operation, and what every billed service costs on
+// paper: DynamoDB (table, indexes; stream reads by a Lambda trigger are free), Lambda for the
+// function and for its share of the stream publisher, EventBridge for the audit event, and API
+// Gateway over HTTP.
 // The real handlers run against the local store while a middleware on the store's own client
 // asks every request for ReturnConsumedCapacity=TOTAL and sums what comes back. The local store bills
 // the base table only and nothing for a Query that reads nothing, so beside its figures stand
