@@ -77,6 +77,9 @@ async function startDynamoDbLocal(options: { port?: number; path?: string }): Pr
   let failure = '';
   java.stderr!.on('data', (chunk: Buffer) => (failure += chunk.toString()));
   const exited = new Promise<void>((resolve) => java.once('exit', () => resolve()));
+  // A JVM outlives a Node process that ends without closing it: end it with this one.
+  const stop = () => java.kill();
+  process.once('exit', stop);
   const deadline = Date.now() + 60_000;
   while (!(await accepts(port))) {
     if (java.exitCode !== null) throw new Error(`DynamoDB Local did not start: ${failure}`);
@@ -92,6 +95,7 @@ async function startDynamoDbLocal(options: { port?: number; path?: string }): Pr
     endpoint: `http://127.0.0.1:${port}`,
     port,
     async close() {
+      process.off('exit', stop);
       if (java.exitCode === null) java.kill();
       await exited;
     },
