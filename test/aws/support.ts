@@ -29,6 +29,8 @@ export interface AwsStack {
   tableName: string;
   /** The local DynamoDB itself, for what reads it as AWS does internally (the stream's event source mapping). */
   dynamodbEndpoint: string;
+  /** Whether the local DynamoDB has streams (DynamoDB Local; not the dynalite fallback). */
+  streams: boolean;
   /** Starts `count` warm instances of a function (each a cold start). */
   start(name: FunctionName, count?: number): Promise<Instance[]>;
 }
@@ -53,6 +55,7 @@ export function useAwsStack(options: AwsStackOptions): AwsStack {
     stack.tableName = `secret-store-aws-${randomBytes(4).toString('hex')}`;
     await ensureTable(dynamo, stack.tableName);
     stack.dynamodbEndpoint = dynamo.endpoint;
+    stack.streams = dynamo.streams;
     stack.gateway = await startAwsGateway({ dynamodb: dynamo.endpoint, credentials: CREDENTIALS });
     stack.gateway.putParameter(PARAMETER, options.keys);
     const url = stack.gateway.url;
