@@ -26,8 +26,8 @@ export interface StreamTrigger {
 }
 
 export interface FunctionConfig extends FunctionTraits {
-  /** Its HTTP API route, behind the JWT authorizer; direct invocation only when absent. */
-  route?: { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string };
+  /** Its HTTP API route, behind the JWT authorizer, and the query parameters it reads; direct invocation only when absent. */
+  route?: { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; query?: readonly string[] };
   /** An EventBridge schedule expression, which may name a serverless.yml param. */
   schedule?: string;
   /** Invoked with batches of the table's stream; records it cannot handle go to the failure queue. */

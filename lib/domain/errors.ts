@@ -52,10 +52,14 @@ export class ValidationError extends SecretStoreError {
   }
 }
 
+/** The token reached the function but names no usable profile; `errors` name the claim. */
 export class Unauthorized extends SecretStoreError {
   override readonly name = 'Unauthorized';
   readonly status = 401;
   readonly title = 'Unauthorized';
+  constructor(readonly errors: FieldError[]) {
+    super(`The token's claims name no usable profile: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`);
+  }
 }
 
 export class SecretNotFound extends SecretStoreError {

@@ -27,10 +27,18 @@ export const secretName = z
 
 export const secretId = z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID'));
 
-// Any printable identifier a token issuer might use (Cognito UUIDs, "auth0|123", ...).
+// Any printable identifier a token issuer might use (Cognito UUIDs, "auth0|123", ...), and only
+// one spelling of it: no whitespace, control, format or other invisible characters (zero-width
+// spaces, bidi controls), and in Unicode normalization form C, so ids that look alike are one id or
+// refused, never two profiles.
 export const userProfileId = z
   .string()
-  .check(z.minLength(1), z.maxLength(256), z.regex(/^[^\p{Cc}\s]+$/u, 'must be printable without whitespace'));
+  .check(
+    z.minLength(1),
+    z.maxLength(256),
+    z.regex(/^[^\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\s]+$/u, 'must be printable, without whitespace or invisible characters'),
+    z.refine((id) => id.normalize('NFC') === id, 'must be in Unicode normalization form C'),
+  );
 
 export const secretValue = z
   .string()
@@ -80,6 +88,31 @@ export const timestamp = z.pipe(
     z.transform((d: Date) => d.toISOString()),
   ),
 );
+
+/** What If-Match accepts: any existing revision (`*`), or one of these (an empty list matches none). */
+export type RevisionMatch = 'any' | number[];
+
+const ENTITY_TAG = /^\s*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*$/;
+
+/**
+ * `If-Match` (RFC 9110, strong comparison): `*`, or a list of entity tags, ours being quoted
+ * revisions (`"3"`). A weak tag (`W/"3"`) never matches; anything that is not an entity tag is a
+ * ValidationError. A direct invocation may also give the revision as a number.
+ */
+export function revisionMatch(raw: unknown): RevisionMatch | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return [raw];
+  const invalid = new ValidationError([{ path: 'If-Match', message: 'must be * or quoted revisions such as "3"' }]);
+  if (typeof raw !== 'string') throw invalid;
+  if (raw.trim() === '*') return 'any';
+  const revisions: number[] = [];
+  for (const element of raw.split(',')) {
+    const tag = ENTITY_TAG.exec(element);
+    if (!tag) throw invalid;
+    if (!tag[1] && /^\d{1,15}$/.test(tag[2]!)) revisions.push(Number(tag[2]));
+  }
+  return revisions;
+}
 
 /**
  * Parses with a schema, turning failures into one ValidationError that names every field; with

@@ -1,7 +1,6 @@
 // Turns either caller's event into one Invocation, and an Outcome or error back into what
 // that caller expects: an HTTP API response with problem details, or a plain payload / a
 // Lambda function error whose errorType is the contract's code.
-import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
@@ -35,6 +34,8 @@ export interface Outcome {
 export interface InvocationOptions {
   /** Operations such as sweep and rotate run for no profile. */
   profile: 'required' | 'none';
+  /** Query parameters the route reads (none by default); its input then comes from the query, not a body. */
+  query?: readonly string[];
   profileClaim: string;
   maxBodyBytes: number;
   logger: Logger;
@@ -52,47 +53,76 @@ export const viaHttp = (request: InvocationRequest): boolean => request.internal
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** `application/json`, optionally with `charset=utf-8`: the one media type a body may have. */
+const JSON_MEDIA_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*(?:utf-8|"utf-8")\s*)?$/i;
+
+/** Fields an HTTP caller sets with a header, never in the body: `If-Match` is `ifMatch`. */
+const HEADER_FIELDS: Record<string, string> = { 'if-match': 'ifMatch' };
+
+const notKnown = (path: string, what = 'field') => ({ path, message: `is not a known ${what}` });
+
 export function invocationAdapter(options: InvocationOptions): MiddlewareObj {
-  const jsonBody = httpJsonBodyParser();
+  const queryNames = new Set(options.query ?? []);
 
   const before = async (request: InvocationRequest): Promise<void> => {
     const event = request.event;
     request.internal.viaHttp = isHttpEvent(event);
-    const invocation = isHttpEvent(event) ? await fromHttp(event, request) : fromDirect(event);
+    const invocation = isHttpEvent(event) ? fromHttp(event) : fromDirect(event);
     if (invocation.profileId) options.logger.appendKeys({ profileId: invocation.profileId });
     request.event = invocation;
   };
 
-  const fromHttp = async (event: HttpEvent, request: InvocationRequest): Promise<Invocation> => {
+  const fromHttp = (event: HttpEvent): Invocation => {
     const headers = Object.fromEntries(
       Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']),
     );
-    let body: unknown = {};
-    if (typeof event.body === 'string' && event.body !== '') {
-      const size = event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body);
-      if (size > options.maxBodyBytes) {
-        throw new PayloadTooLarge(`Request bodies are limited to ${options.maxBodyBytes} bytes.`);
-      }
-      event.headers = { ...event.headers, 'content-type': headers['content-type'] ?? '' };
-      await jsonBody.before!(request as never);
-      body = (request.event as HttpEvent).body;
-      if (!isPlainObject(body)) throw new ValidationError([{ path: 'body', message: 'must be a JSON object' }]);
-    }
+    const profileId = options.profile === 'none' ? '' : profileOf(event);
+    const body = bodyOf(event, headers);
+    const query = event.queryStringParameters ?? {};
     const pathParameters = { ...event.pathParameters } as Record<string, string>;
-    // A secret value never travels in a URL, where access logs and proxies would keep it.
-    if (event.queryStringParameters && 'value' in event.queryStringParameters) {
-      throw new ValidationError([{ path: 'value', message: 'must be sent in the body, never in the query string' }]);
+    const errors = [
+      // A secret value never travels in a URL, where access logs and proxies would keep it.
+      ...Object.keys(query).map((key) =>
+        key === 'value' ? { path: 'value', message: 'must be sent in the body, never in the query string' } : queryNames.has(key) ? undefined : notKnown(key, 'query parameter'),
+      ),
+      ...Object.keys(body).map((key) =>
+        key in pathParameters ? { path: key, message: 'cannot be changed' } : Object.values(HEADER_FIELDS).includes(key) ? notKnown(key) : undefined,
+      ),
+      ...(queryNames.size > 0 && Object.keys(body).length > 0 ? [{ path: 'body', message: 'must be empty: this route reads the query string' }] : []),
+    ].filter((e) => e !== undefined);
+    if (errors.length > 0) throw new ValidationError(errors);
+    const fromHeaders = Object.fromEntries(Object.entries(HEADER_FIELDS).flatMap(([header, field]) => (header in headers ? [[field, headers[header]]] : [])));
+    return { profileId, input: { ...body, ...query, ...pathParameters, ...fromHeaders }, headers };
+  };
+
+  /** The profile from the verified claim; a token without a usable one is Unauthorized, naming the claim. */
+  const profileOf = (event: HttpEvent): string => {
+    const claim = event.requestContext.authorizer?.jwt?.claims?.[options.profileClaim];
+    const path = `token.${options.profileClaim}`;
+    if (claim === undefined || claim === '') throw new Unauthorized([{ path, message: 'is required' }]);
+    if (typeof claim !== 'string') throw new Unauthorized([{ path, message: 'must be a string' }]);
+    try {
+      return parse(userProfileId, claim, path);
+    } catch (error) {
+      throw error instanceof ValidationError ? new Unauthorized(error.errors) : error;
     }
-    const input: Record<string, unknown> = { ...(body as object), ...event.queryStringParameters, ...pathParameters };
-    const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
-    const claim = claims[options.profileClaim];
-    if (options.profile === 'required' && (typeof claim !== 'string' || claim === '')) {
-      throw new Unauthorized(`The token carries no '${options.profileClaim}' claim.`);
+  };
+
+  /** The JSON object in the body (empty when there is none): exactly application/json, UTF-8. */
+  const bodyOf = (event: HttpEvent, headers: Record<string, string>): Record<string, unknown> => {
+    if (typeof event.body !== 'string' || event.body === '') return {};
+    const size = event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body);
+    if (size > options.maxBodyBytes) throw new PayloadTooLarge(`Request bodies are limited to ${options.maxBodyBytes} bytes.`);
+    if (!JSON_MEDIA_TYPE.test(headers['content-type'] ?? '')) throw new UnsupportedMediaType();
+    let parsed: unknown;
+    try {
+      const text = event.isBase64Encoded ? new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(event.body, 'base64')) : event.body;
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ValidationError([{ path: 'body', message: 'must be valid JSON in UTF-8' }]);
     }
-    if (options.profile === 'none') return { profileId: '', input, headers };
-    const profileId = parse(userProfileId, claim);
-    refuseNameInBody(body, pathParameters);
-    return { profileId, input, headers };
+    if (!isPlainObject(parsed)) throw new ValidationError([{ path: 'body', message: 'must be a JSON object' }]);
+    return parsed;
   };
 
   const fromDirect = (event: unknown): Invocation => {
@@ -140,13 +170,6 @@ export function invocationAdapter(options: InvocationOptions): MiddlewareObj {
   return { before, after, onError } as MiddlewareObj;
 }
 
-/** A path parameter is not also a body field: PATCH /secrets/a with {"name": "b"} renames nothing. */
-function refuseNameInBody(body: unknown, pathParameters: Record<string, string>): void {
-  if (isPlainObject(body) && 'name' in body && 'name' in pathParameters) {
-    throw new ValidationError([{ path: 'name', message: 'cannot be changed' }]);
-  }
-}
-
 export function problemDetails(error: SecretStoreError): Record<string, unknown> {
   return {
     type: 'about:blank',
@@ -154,7 +177,7 @@ export function problemDetails(error: SecretStoreError): Record<string, unknown>
     status: error.status,
     code: error.name,
     detail: error.message,
-    ...(error instanceof ValidationError && { errors: error.errors }),
+    ...((error instanceof ValidationError || error instanceof Unauthorized) && { errors: error.errors }),
   };
 }
 
@@ -164,12 +187,6 @@ function toStoreError(error: unknown, logger: Logger): SecretStoreError {
     if (error.status >= 500) logger.error('request failed', { code: error.name, error: describe(error.cause) });
     else logger.info('request refused', { code: error.name, status: error.status });
     return error;
-  }
-  const status = (error as { statusCode?: number })?.statusCode;
-  if (status === 415) return new UnsupportedMediaType();
-  if (status === 413) return new PayloadTooLarge('The request body is too large.');
-  if (status !== undefined && status >= 400 && status < 500) {
-    return new ValidationError([{ path: 'body', message: 'must be valid JSON without reserved keys' }]);
   }
   logger.error('unexpected error', { error: describe(error) });
   return new InternalError();

@@ -23,6 +23,8 @@ export interface FunctionTraits {
   profile: 'required' | 'none';
   /** It encrypts or decrypts, so it reads the Fernet keys (ssm:GetParameter in AWS). */
   keys: boolean;
+  /** Over HTTP: the query parameters its route reads (its input then comes from the query, not a body). */
+  route?: { path: string; query?: readonly string[] };
 }
 
 /** The operation's input: a schema for the Invocation's input fields, or a parser of the whole Invocation. */
@@ -83,6 +85,7 @@ export function secretFunction<Input>(traits: FunctionTraits, inputRule: InputRu
     .use(
       invocationAdapter({
         profile: traits.profile,
+        query: traits.route?.query,
         profileClaim: config.PROFILE_CLAIM,
         maxBodyBytes: config.MAX_BODY_BYTES,
         logger,

@@ -3,6 +3,7 @@
 // table's stream (lib/audit), so no operation publishes anything itself.
 import { KeysTooOld, UnsealError, type SealContext, type SealedValue, type Sealer } from '../crypto/sealer.js';
 import { DecryptionFailed, ServiceUnavailable, ValidationError } from '../domain/errors.js';
+import type { RevisionMatch } from '../domain/rules.js';
 import type { CurrentKeys } from '../keys/key-source.js';
 import { LIST_LIMIT_DEFAULT, type CreateInput, type ListInput, type UpdateInput } from '../domain/inputs.js';
 import { createdAttributes, toSecret, type Secret, type SecretItem } from '../domain/secret.js';
@@ -123,12 +124,12 @@ export class SecretService {
     return toSecret(item, now);
   }
 
-  async update(profileId: string, name: string, input: UpdateInput, expectedRevision?: number): Promise<Secret> {
+  async update(profileId: string, name: string, input: UpdateInput, expected?: RevisionMatch): Promise<Secret> {
     const ref = { profileId, name };
     const { value, ...metadata } = input;
     const sealed = value === undefined ? {} : this.seal(ref, value);
     const now = this.deps.now().toISOString();
-    const item = await this.deps.repository.update(ref, { ...metadata, ...sealed }, now, expectedRevision);
+    const item = await this.deps.repository.update(ref, { ...metadata, ...sealed }, now, expected);
     return toSecret(item, now);
   }
 

@@ -18,6 +18,7 @@ import {
   isSecretStoreError,
 } from '../domain/errors.js';
 import type { SealedValue } from '../crypto/sealer.js';
+import type { RevisionMatch } from '../domain/rules.js';
 import { PUBLIC_SOURCE_ATTRIBUTES, type SecretItem, type UpdateFields } from '../domain/secret.js';
 import {
   BY_ID_INDEX,
@@ -212,9 +213,9 @@ export class SecretRepository {
 
   /**
    * Applies only the named changes, in one conditional request, so concurrent updates of
-   * different fields all take effect. With `expectedRevision` it is a check-and-set.
+   * different fields all take effect. With `expected` (If-Match) it is a check-and-set.
    */
-  async update(ref: SecretRef, changes: SecretChanges, now: string, expectedRevision?: number): Promise<SecretItem> {
+  async update(ref: SecretRef, changes: SecretChanges, now: string, expected?: RevisionMatch): Promise<SecretItem> {
     const set = ['updatedAt = :now', 'revision = revision + :one'];
     const remove: string[] = [];
     const names: Record<string, string> = {};
@@ -233,9 +234,13 @@ export class SecretRepository {
       values[':shard'] = expiryShard(ref.profileId, ref.name);
     }
     let condition = `${EXISTS} AND ${NOT_EXPIRED}`;
-    if (expectedRevision !== undefined) {
-      condition += ' AND revision = :expected';
-      values[':expected'] = expectedRevision;
+    if (Array.isArray(expected)) {
+      // No revision listed (only weak tags): nothing matches, and an existing secret answers 412.
+      if (expected.length === 0) condition += ' AND attribute_not_exists(revision)';
+      else {
+        condition += ` AND revision IN (${expected.map((_, i) => `:expected${i}`).join(', ')})`;
+        expected.forEach((revision, i) => (values[`:expected${i}`] = revision));
+      }
     }
     const result = await this.send(
       new UpdateCommand({

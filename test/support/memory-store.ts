@@ -4,7 +4,7 @@
 //   retried a write that had taken effect: success, nothing written again);
 // - recordAccess, expire, update: SecretNotFound when absent, SecretExpired when expiresAt <= now;
 //   update sets only the fields given, `expiresAt: null` removes expiresAt/expiryShard/expiryDue,
-//   and a wrong `expectedRevision` on a live secret is PreconditionFailed;
+//   and an If-Match naming no current revision on a live secret is PreconditionFailed;
 // - delete returns the old item; list is the partition in sk order with prefix, tag and expired
 //   filters, `after` exclusive, at most `limit` items, `after` the last one when another match follows, and only
 //   the attributes a list projects (never token or binding);
@@ -21,6 +21,7 @@
 // of a failed condition's item, and the order of equal expiryDue values (DynamoDB leaves it open).
 // memoryService() wires a SecretService to it with a real Sealer, a movable clock and deterministic
 // ids: the seam test/unit/service*.test.ts drive.
+import type { RevisionMatch } from '../../lib/domain/rules.js';
 import { PreconditionFailed, SecretAlreadyExists, SecretExpired, SecretNotFound } from '../../lib/domain/errors.js';
 import { isExpiredAt, PUBLIC_SOURCE_ATTRIBUTES, type SecretItem } from '../../lib/domain/secret.js';
 import { Sealer, type SealedValue } from '../../lib/crypto/sealer.js';
@@ -118,10 +119,10 @@ export class MemorySecretStore implements SecretStore {
     return structuredClone(item);
   }
 
-  async update(ref: SecretRef, changes: SecretChanges, now: string, expectedRevision?: number): Promise<SecretItem> {
+  async update(ref: SecretRef, changes: SecretChanges, now: string, expected?: RevisionMatch): Promise<SecretItem> {
     this.calls.update += 1;
     const item = this.live(ref, now);
-    if (expectedRevision !== undefined && item.revision !== expectedRevision) throw new PreconditionFailed(ref.name);
+    if (Array.isArray(expected) && !expected.includes(item.revision)) throw new PreconditionFailed(ref.name);
     for (const [field, value] of Object.entries(changes)) {
       if (value !== undefined && field !== 'expiresAt') (item as Record<string, unknown>)[field] = structuredClone(value);
     }

@@ -134,18 +134,27 @@ describe('expire', () => {
 describe('update', () => {
   it('sets only the named fields, and checks the revision under If-Match', async () => {
     dynamo.on(UpdateCommand).resolves({ Attributes: item({ revision: 4 }) });
-    await repository.update(ref, { description: 'new', expiresAt: null }, NOW, 3);
+    await repository.update(ref, { description: 'new', expiresAt: null }, NOW, [3, 5]);
     const input = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(input.UpdateExpression).toBe(
       'SET updatedAt = :now, revision = revision + :one, #description = :description REMOVE expiresAt, expiryShard, expiryDue',
     );
-    expect(input.ConditionExpression).toContain('revision = :expected');
-    expect(input.ExpressionAttributeValues?.[':expected']).toBe(3);
+    expect(input.ConditionExpression).toContain('revision IN (:expected0, :expected1)');
+    expect(input.ExpressionAttributeValues).toMatchObject({ ':expected0': 3, ':expected1': 5 });
+  });
+
+  it('matches any existing revision under If-Match: *, and none when only weak tags were named', async () => {
+    dynamo.on(UpdateCommand).resolves({ Attributes: item({ revision: 4 }) });
+    await repository.update(ref, { description: 'new' }, NOW, 'any');
+    await repository.update(ref, { description: 'new' }, NOW, []);
+    const [any, none] = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.ConditionExpression);
+    expect(any).not.toContain('revision');
+    expect(none).toContain('attribute_not_exists(revision)');
   });
 
   it('answers 412 for a stale revision of a live secret', async () => {
     dynamo.on(UpdateCommand).rejects(conditionFailed({ revision: 5 }));
-    await expect(repository.update(ref, { description: 'x' }, NOW, 3)).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    await expect(repository.update(ref, { description: 'x' }, NOW, [3])).rejects.toMatchObject({ name: 'PreconditionFailed' });
   });
 });
 

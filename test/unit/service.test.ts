@@ -140,9 +140,9 @@ describe('update', () => {
 
   it('is a check-and-set with expectedRevision: a stale one is PreconditionFailed and changes nothing', async () => {
     await create({ name: 'guarded' });
-    await h.service.update(alice, 'guarded', { description: 'first' }, 1);
+    await h.service.update(alice, 'guarded', { description: 'first' }, [1]);
     const before = h.store.peek({ profileId: alice, name: 'guarded' });
-    expect(await rejection(h.service.update(alice, 'guarded', { description: 'second' }, 1))).toBe('PreconditionFailed');
+    expect(await rejection(h.service.update(alice, 'guarded', { description: 'second' }, [1]))).toBe('PreconditionFailed');
     expect(h.store.peek({ profileId: alice, name: 'guarded' })).toEqual(before);
   });
 
@@ -150,7 +150,7 @@ describe('update', () => {
     await create({ name: 'ending', expiresAt: iso(HOUR) });
     h.clock.ms = CLOCK_START + HOUR;
     expect(await rejection(h.service.update(alice, 'ending', { description: 'x' }))).toBe('SecretExpired');
-    expect(await rejection(h.service.update(alice, 'ending', { description: 'x' }, 7))).toBe('SecretExpired');
+    expect(await rejection(h.service.update(alice, 'ending', { description: 'x' }, [7]))).toBe('SecretExpired');
     expect(await rejection(h.service.update(alice, 'absent', { description: 'x' }))).toBe('SecretNotFound');
   });
 });
