@@ -79,17 +79,17 @@ async function modelThroughput(due: number, latencyMs: number, key: string): Pro
     async sweep(primaryKey: { pk: string; sk: string }, now: string) {
       await wait();
       const item = byKey.get(`${primaryKey.pk}|${primaryKey.sk}`)!;
-      if (item.expiryShard === undefined) return null;
+      if (item.expiryShard === undefined) return false;
       delete item.token;
       delete item.expiryShard;
       item.sweptAt = now;
-      return item;
+      return true;
     },
   } as unknown as SecretRepository;
   const sealer = new Sealer([key]);
   const service = new SecretService({
     repository,
-    keys: { sealer: () => sealer, current: async () => ({ sealer, settlesAt: null, version: null, changedAt: null }) },
+    keys: { sealer: () => sealer, current: async () => ({ sealer, settlesAt: null }) },
     now: () => new Date(),
     newId: () => ulid(),
   });
@@ -120,7 +120,7 @@ async function buildItems(count: number, now: number, key: string, allDue = fals
   const sealer = new Sealer([key]);
   const builder = new SecretService({
     repository: { create: async (item: SecretItem) => void items.push(item) } as unknown as SecretRepository,
-    keys: { sealer: () => sealer, current: async () => ({ sealer, settlesAt: null, version: null, changedAt: null }) },
+    keys: { sealer: () => sealer, current: async () => ({ sealer, settlesAt: null }) },
     now: () => new Date(now - 2 * DAY),
     newId: () => ulid(),
   });

@@ -16,6 +16,8 @@ const schema = z.object({
   EVENT_BUS_NAME: z.optional(positiveText),
   /** How long a fetched key list is used before it is fetched again (docs/OPERATIONS.md). */
   KEY_CACHE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(3600)), 300),
+  /** The functions' timeout (serverless.yml sets it): how long a sealed value can take to reach the table. */
+  FUNCTION_TIMEOUT_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(900)), 30),
   /** Endpoint overrides, read as the AWS SDK reads them: the service's own, then the SDK-wide one. */
   AWS_ENDPOINT_URL_SSM: z.optional(z.url()),
   AWS_ENDPOINT_URL_EVENTBRIDGE: z.optional(z.url()),

@@ -46,7 +46,7 @@ const keys =
     : parameterKeySource(
         ssmGetParameter(dynamoClient, endpointFor(config, 'SSM')),
         config.FERNET_KEYS_PARAMETER!,
-        keyTiming(config.KEY_CACHE_SECONDS),
+        keyTiming(config.KEY_CACHE_SECONDS, config.FUNCTION_TIMEOUT_SECONDS),
         logger,
       );
 

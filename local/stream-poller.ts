@@ -13,7 +13,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { localClient } from './dynamodb.js';
 
 // Deliveries of one batch before it is given up on (Lambda: maximumRetryAttempts, then the failure queue).
-const MAX_ATTEMPTS = 3;
+const MAX_DELIVERIES = 3;
 
 export interface StreamPoller {
   /** Resolves once every record written before the call has been delivered. */
@@ -57,7 +57,10 @@ export async function pollStream(options: PollerOptions): Promise<StreamPoller> 
 
   const lastDelivered = new Map<string, string>(); // shard id -> sequence number
 
-  /** An iterator after the last record delivered from the shard, or from the configured start. */
+  const shardsAtStart = new Set<string>();
+  let started = false;
+
+  /** An iterator after the last record delivered from the shard, or from the configured start (shards found later: from their start). */
   const iteratorFor = async (shardId: string) =>
     (
       await streams.send(
@@ -66,7 +69,7 @@ export async function pollStream(options: PollerOptions): Promise<StreamPoller> 
           ShardId: shardId,
           ...(lastDelivered.has(shardId)
             ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: lastDelivered.get(shardId) }
-            : { ShardIteratorType: options.from ?? 'TRIM_HORIZON' }),
+            : { ShardIteratorType: !started || shardsAtStart.has(shardId) ? (options.from ?? 'TRIM_HORIZON') : 'TRIM_HORIZON' }),
         }),
       )
     ).ShardIterator;
@@ -74,8 +77,10 @@ export async function pollStream(options: PollerOptions): Promise<StreamPoller> 
   async function refreshShards(): Promise<void> {
     const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
     for (const shard of StreamDescription?.Shards ?? []) {
+      if (!started) shardsAtStart.add(shard.ShardId!);
       if (!iterators.has(shard.ShardId!)) iterators.set(shard.ShardId!, await iteratorFor(shard.ShardId!));
     }
+    started = true;
   }
 
   /** A page of the shard's records; an iterator DynamoDB Local no longer honours is taken again. */
@@ -110,13 +115,14 @@ export async function pollStream(options: PollerOptions): Promise<StreamPoller> 
       if (state === 'idle') state = 'busy';
       // A function error retries the whole batch, as Lambda does; a partial response, from its first failure.
       const response = await options.deliver({ Records: records }).catch(() => ({ batchItemFailures: [{ itemIdentifier: records[0]!.dynamodb!.SequenceNumber! }] }));
-      const failed = response?.batchItemFailures?.[0]?.itemIdentifier;
-      const from = failed === undefined ? -1 : records.findIndex((r) => r.dynamodb?.SequenceNumber === failed);
+      // As Lambda: resume from the earliest record reported; an identifier not in the batch fails all of it.
+      const reported = (response?.batchItemFailures ?? []).map((f) => records.findIndex((r) => r.dynamodb?.SequenceNumber === f.itemIdentifier));
+      const from = reported.length === 0 ? -1 : reported.includes(-1) ? 0 : Math.min(...reported);
       const attempts = (retry?.attempts ?? 0) + 1;
       const delivered = from === -1 ? records.at(-1) : records[from - 1];
       if (delivered?.dynamodb?.SequenceNumber) lastDelivered.set(shardId, delivered.dynamodb.SequenceNumber);
-      if (from === -1 || attempts > MAX_ATTEMPTS) {
-        if (from !== -1) options.onError?.(new Error(`gave up on ${records.length - from} stream records after ${MAX_ATTEMPTS} attempts`));
+      if (from === -1 || attempts >= MAX_DELIVERIES) {
+        if (from !== -1) options.onError?.(new Error(`gave up on ${records.length - from} stream records after ${MAX_DELIVERIES} deliveries`));
         pending.delete(shardId);
       } else {
         pending.set(shardId, { records: records.slice(from), attempts });

@@ -70,18 +70,21 @@ const poller = dynamo.streams
 /** Invokes a function through serverless-offline's invoke endpoint, waiting for it to come up. */
 async function invokeWhenReady(name: string, payload: unknown): Promise<DynamoDBBatchResponse> {
   for (let attempt = 0; ; attempt += 1) {
+    let response: Response;
     try {
-      const response = await fetch(`http://localhost:${LAMBDA_PORT}/2015-03-31/functions/secret-store-dev-${name}/invocations`, {
+      response = await fetch(`http://localhost:${LAMBDA_PORT}/2015-03-31/functions/secret-store-dev-${name}/invocations`, {
         method: 'POST',
         body: JSON.stringify(payload),
       });
-      if (!response.ok || response.headers.has('x-amz-function-error')) throw new Error(`${name} failed: HTTP ${response.status}`);
-      return (await response.json()) as DynamoDBBatchResponse;
     } catch (error) {
-      // Bundling every function takes a while on a first start.
+      // Not listening yet: bundling every function takes a while on a first start.
       if (attempt > 600) throw error;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
+      continue;
     }
+    // A function error is the poller's to retry, as Lambda retries a failed batch.
+    if (!response.ok || response.headers.has('x-amz-function-error')) throw new Error(`${name} failed: HTTP ${response.status}`);
+    return (await response.json()) as DynamoDBBatchResponse;
   }
 }
 

@@ -16,7 +16,7 @@ const isSecret = (image: Image | undefined) => text(image, 'pk')?.startsWith('PR
 
 /**
  * A change's audit event type, or null for a change no one asked about (DynamoDB's TTL removing a
- * swept tombstone, a write that changed nothing). `secret.expired` marks the moment a secret became
+ * swept tombstone, the sweep of a secret an earlier change already expired). `secret.expired` marks the moment a secret became
  * unreadable, once: an expire or PATCH that sets expiresAt at or before its own updatedAt, or else
  * the sweep that destroys the ciphertext of a secret that expired with time.
  */
@@ -50,18 +50,24 @@ export function auditTypeOf(record: DynamoDBRecord): AuditEventType | null {
   }
 }
 
+/** When the change was made: Lambda gives epoch seconds; the AWS CLI, for a record replayed by hand, an ISO string. */
+function timeOf(record: DynamoDBRecord): string {
+  const created: unknown = record.dynamodb?.ApproximateCreationDateTime;
+  const ms = typeof created === 'number' ? created * 1000 : typeof created === 'string' ? Date.parse(created) : Number.NaN;
+  return new Date(Number.isFinite(ms) ? ms : Date.now()).toISOString();
+}
+
 /** The audit event of a stream record, or null when the change is not one. */
 export function auditEventOf(record: DynamoDBRecord): AuditEvent | null {
   const image = record.eventName === 'REMOVE' ? record.dynamodb?.OldImage : record.dynamodb?.NewImage;
   if (!isSecret(image)) return null;
   const type = auditTypeOf(record);
   if (type === null) return null;
-  const created = record.dynamodb?.ApproximateCreationDateTime;
   return {
     type,
     detail: {
       idempotencyKey: record.eventID ?? '',
-      time: new Date(created === undefined ? Date.now() : created * 1000).toISOString(),
+      time: timeOf(record),
       profileId: text(image, 'profileId') ?? '',
       name: text(image, 'name') ?? '',
       id: text(image, 'id') ?? '',

@@ -1,7 +1,7 @@
 // Publishes a batch of stream records as audit events, ten to a PutEvents, and reports where the
 // batch must resume: Lambda's partial batch response for streams retries from the earliest
-// record reported, so an event is never lost and is published again only when its delivery
-// failed (consumers dedupe by idempotencyKey).
+// record reported. No event is lost; an event is sent again only from the first undelivered one
+// of a request on (consumers dedupe by idempotencyKey).
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import type { AuditEvent, AuditSink } from './events.js';
 import { auditEventOf } from './from-stream.js';
@@ -17,7 +17,15 @@ export interface PublishReport {
   lagMs: number;
 }
 
-export async function publishRecords(records: DynamoDBRecord[], sink: AuditSink, now = Date.now()): Promise<PublishReport> {
+/** Time a PutEvents may take with its retries; with less left, the rest of the batch is handed back. */
+const REQUEST_BUDGET_MS = 15_000;
+
+export async function publishRecords(
+  records: DynamoDBRecord[],
+  sink: AuditSink,
+  options: { now?: number; timeLeft?: () => number } = {},
+): Promise<PublishReport> {
+  const now = options.now ?? Date.now();
   const events: Array<{ event: AuditEvent; sequenceNumber: string }> = [];
   for (const record of records) {
     const event = auditEventOf(record);
@@ -28,10 +36,14 @@ export async function publishRecords(records: DynamoDBRecord[], sink: AuditSink,
   for (let start = 0; start < events.length; start += EVENTS_PER_REQUEST) {
     const chunk = events.slice(start, start + EVENTS_PER_REQUEST);
     let failed: number[];
-    try {
-      ({ failed } = await sink.publish(chunk.map((c) => c.event)));
-    } catch {
-      failed = chunk.map((_, i) => i);
+    if ((options.timeLeft?.() ?? Infinity) < REQUEST_BUDGET_MS) {
+      failed = chunk.map((_, i) => i); // Lambda would stop us mid-request: retry from here instead
+    } else {
+      try {
+        ({ failed } = await sink.publish(chunk.map((c) => c.event)));
+      } catch {
+        failed = chunk.map((_, i) => i);
+      }
     }
     if (failed.length > 0) {
       // Everything from the first undelivered event on is retried; what came before is done.

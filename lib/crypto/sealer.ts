@@ -46,17 +46,18 @@ export class Sealer {
   readonly sealingKey: number;
   readonly sealableUntil: number;
 
+  /** Names of the listed keys for reports (see keyFingerprint); the keys themselves are not kept. */
+  readonly fingerprints: readonly string[];
+
   /** `keys` are validated Fernet keys, primary first. */
-  constructor(
-    private readonly keys: readonly string[],
-    options: SealerOptions = {},
-  ) {
+  constructor(keys: readonly string[], options: SealerOptions = {}) {
     if (keys.length === 0) throw new Error('Sealer needs at least one key');
     this.sealingKey = options.sealingKey ?? 0;
     this.sealableUntil = options.sealableUntil ?? Infinity;
     this.fernet = new MultiFernet([keys[this.sealingKey]!, ...keys.filter((_, i) => i !== this.sealingKey)]);
     this.bindingKeys = keys.map((k) => deriveKey(k, 'binding/v1'));
     this.cursorKeys = keys.map((k) => deriveKey(k, 'cursor/v1'));
+    this.fingerprints = keys.map(keyFingerprint);
   }
 
   /** The cursor key new cursors are signed with. */
@@ -110,10 +111,6 @@ export class Sealer {
     return { token, binding: bindingMac(this.bindingKeys[this.sealingKey]!, context, token).toString('base64url') };
   }
 
-  /** A short, stable name for each listed key, for reports and logs; no key can be learned from it. */
-  fingerprints(): string[] {
-    return this.keys.map(keyFingerprint);
-  }
 }
 
 /** The first 4 bytes of an HMAC-SHA-256 under the key: names a key without showing it. */

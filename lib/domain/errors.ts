@@ -117,8 +117,8 @@ export class DecryptionFailed extends SecretStoreError {
   override readonly name = 'DecryptionFailed';
   readonly status = 500;
   readonly title = 'Decryption failed';
-  constructor(name: string) {
-    super(`The stored value of '${name}' cannot be decrypted.`);
+  constructor(name: string, options?: ErrorOptions) {
+    super(`The stored value of '${name}' cannot be decrypted.`, options);
   }
 }
 

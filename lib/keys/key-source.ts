@@ -16,9 +16,6 @@ export interface CurrentKeys {
   sealer: Sealer;
   /** When every instance seals under the primary and a rotation can be complete; null: already (a fixed list). */
   settlesAt: number | null;
-  /** The parameter's version and when it changed last; null for a fixed list. */
-  version: number | null;
-  changedAt: number | null;
 }
 
 export interface KeySource {
@@ -35,7 +32,7 @@ export function fixedKeySource(list: string | undefined, sourceName: string): Ke
   const sealer = new Sealer(parseKeys(list, sourceName));
   return {
     sealer: async () => sealer,
-    current: async () => ({ sealer, settlesAt: null, version: null, changedAt: null }),
+    current: async () => ({ sealer, settlesAt: null }),
     prefetch: () => undefined,
   };
 }
@@ -121,7 +118,7 @@ export function parameterKeySource(getParameter: GetParameter, parameter: string
       });
       held = { timeline, fetchedAt: now };
       nextFetchAt = now + timing.cacheMs;
-      return { sealer: sealerAt(now), settlesAt: rotationSettlesAt(timeline, timing), version: timeline.version, changedAt: timeline.changedAt };
+      return { sealer: sealerAt(now), settlesAt: rotationSettlesAt(timeline, timing) };
     },
     prefetch() {
       source.sealer().catch(() => undefined);

@@ -8,19 +8,28 @@ export interface KeyTiming {
   cacheMs: number;
   /** The oldest list an instance seals with; a newer key may exist past it. */
   maxAgeMs: number;
-  /** Longest a sealed value takes to reach the table (a write in flight). */
+  /** Longest a sealed value takes to reach the table: a write in flight lasts at most its function's timeout. */
   inFlightMs: number;
   /** After a failed fetch, how soon a later request tries again. */
   retryMs: number;
+  /** Allowance for the clocks of SSM (LastModifiedDate) and of the functions to differ. */
+  skewMs: number;
 }
 
-export function keyTiming(cacheSeconds: number): KeyTiming {
+/** `functionTimeoutSeconds`: the longest timeout of the functions that seal (create, update). */
+export function keyTiming(cacheSeconds: number, functionTimeoutSeconds: number): KeyTiming {
   const cacheMs = cacheSeconds * 1000;
-  return { cacheMs, maxAgeMs: cacheMs * 1.2, inFlightMs: Math.min(60_000, cacheMs), retryMs: Math.min(5_000, cacheMs) };
+  return {
+    cacheMs,
+    maxAgeMs: cacheMs * 1.2,
+    inFlightMs: Math.max(60_000, functionTimeoutSeconds * 1000),
+    retryMs: Math.min(5_000, cacheMs),
+    skewMs: 5_000,
+  };
 }
 
 /** How far back versions are read: a change older than this no longer decides anything. */
-export const lookbackMs = (timing: KeyTiming): number => timing.maxAgeMs + timing.inFlightMs;
+export const lookbackMs = (timing: KeyTiming): number => timing.maxAgeMs + timing.inFlightMs + timing.skewMs;
 
 export interface KeyTimeline {
   /** The current list, validated, primary first. */
@@ -63,7 +72,7 @@ export function keyTimeline(versions: readonly ParameterVersion[], keys: string[
  * could read the value has the key. The primary once it has settled; until then the key it replaces.
  */
 export function sealingKeyAt(timeline: KeyTimeline, timing: KeyTiming, now: number): number {
-  const settled = timeline.since.findIndex((since) => since + timing.maxAgeMs <= now);
+  const settled = timeline.since.findIndex((since) => since + timing.maxAgeMs + timing.skewMs <= now);
   return settled === -1 ? 0 : settled;
 }
 
@@ -73,4 +82,4 @@ export function sealingKeyAt(timeline: KeyTimeline, timing: KeyTiming, now: numb
  * another key can still be on its way to the table.
  */
 export const rotationSettlesAt = (timeline: KeyTimeline, timing: KeyTiming): number =>
-  timeline.primarySince + timing.maxAgeMs + timing.inFlightMs;
+  timeline.primarySince + timing.maxAgeMs + timing.skewMs + timing.inFlightMs;

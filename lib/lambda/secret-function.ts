@@ -60,8 +60,10 @@ function httpOnly(middleware: MiddlewareObj): MiddlewareObj {
 function countRequests(): MiddlewareObj {
   const record = (request: InvocationRequest, status: number) => {
     const outcome = status >= 500 ? 'serverError' : status >= 400 ? 'clientError' : 'success';
-    metrics.addDimensions({ function: request.context.functionName, outcome });
-    metrics.addMetric('Requests', MetricUnit.Count, 1);
+    // A metric of its own: dimensions added to `metrics` would apply to every other metric too.
+    const requests = metrics.singleMetric();
+    requests.addDimensions({ function: request.context.functionName, outcome });
+    requests.addMetric('Requests', MetricUnit.Count, 1);
   };
   const statusOf = (request: InvocationRequest) =>
     (request.response as { statusCode?: number } | undefined)?.statusCode ?? (request.error as { status?: number } | undefined)?.status;

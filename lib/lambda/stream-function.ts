@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { publishRecords } from '../audit/publisher.js';
 import { auditSink, logger, metrics } from '../wiring.js';
 
@@ -13,9 +13,9 @@ export function streamFunction() {
   return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
     .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(logMetrics(metrics))
-    .handler(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+    .handler(async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
       const records = event.Records ?? [];
-      const report = await publishRecords(records, auditSink);
+      const report = await publishRecords(records, auditSink, { timeLeft: () => context.getRemainingTimeInMillis() });
       metrics.addMetric('AuditEventsPublished', MetricUnit.Count, report.published);
       metrics.addMetric('AuditEventsFailed', MetricUnit.Count, report.failed);
       metrics.addMetric('AuditLag', MetricUnit.Milliseconds, report.lagMs);

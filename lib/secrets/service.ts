@@ -106,7 +106,7 @@ export class SecretService {
     const limit = input.limit ?? LIST_LIMIT_DEFAULT;
     const scope = { profileId, query: JSON.stringify([input.prefix ?? '', input.tag ?? null, expired]) };
     const sealer = this.deps.keys.sealer();
-    const after = input.cursor === undefined ? undefined : this.withKeysInHand(sealer, () => decodeCursor(sealer.cursorKeys, scope, input.cursor!));
+    const after = input.cursor === undefined ? undefined : this.withKeysInHand(sealer, (keys) => decodeCursor(keys.cursorKeys, scope, input.cursor!));
     const page = await this.deps.repository.list(
       profileId,
       { prefix: input.prefix, tag: input.tag, expired, limit, after },
@@ -114,7 +114,7 @@ export class SecretService {
     );
     return {
       items: page.items.map((item) => toSecret(item, now)),
-      nextCursor: page.after === null ? null : encodeCursor(sealer.cursorKey, scope, page.after),
+      nextCursor: page.after === null ? null : this.withKeysInHand(sealer, (keys) => encodeCursor(keys.cursorKey, scope, page.after!), true),
     };
   }
 
@@ -167,15 +167,22 @@ export class SecretService {
   ): Promise<boolean> {
     let next = 0;
     let inTime = true;
+    let failed = false;
     const worker = async () => {
-      while (next < keys.length) {
+      while (next < keys.length && !failed) {
         if (options.timeLeft() < options.reserveMs) {
           inTime = false;
           return;
         }
         const key = keys[next++]!;
         report.examined += 1;
-        if (options.dryRun || (await this.deps.repository.sweep(key, options.now, options.purgeAt))) report.expired += 1;
+        try {
+          if (options.dryRun || (await this.deps.repository.sweep(key, options.now, options.purgeAt))) report.expired += 1;
+        } catch (error) {
+          // The others stop too: no write outlives the invocation that fails.
+          failed = true;
+          throw error;
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(SWEEP_CONCURRENCY, keys.length) }, worker));
@@ -191,7 +198,7 @@ export class SecretService {
   async rotate(options: { timeLeft: TimeLeft; reserveMs: number; onFailure: (item: SecretItem) => void }): Promise<RotationReport> {
     const keys = await this.deps.keys.current();
     const { sealer } = keys;
-    const fingerprints = sealer.fingerprints();
+    const { fingerprints } = sealer;
     if (keys.settlesAt !== null && keys.settlesAt > this.deps.now().getTime()) {
       return {
         examined: 0,
@@ -216,13 +223,15 @@ export class SecretService {
         const sealed = typeof item.token === 'string' && typeof item.binding === 'string' ? { token: item.token, binding: item.binding } : undefined;
         const under = sealed ? sealer.keyOf(sealed.token) : -1;
         const ref = { profileId: item.profileId, name: item.name };
-        if (sealed && under === sealer.sealingKey && sealer.isBound(ref, sealed)) {
-          count(under);
-          continue;
-        }
         let resealed: SealedValue;
         try {
-          if (!sealed || under === sealer.sealingKey) throw new UnsealError('not a token of this row');
+          // A damaged item may name its row with something that is not a string either.
+          if (!sealed || typeof ref.profileId !== 'string' || typeof ref.name !== 'string') throw new UnsealError('not a row');
+          if (under === sealer.sealingKey) {
+            if (!sealer.isBound(ref, sealed)) throw new UnsealError('not a token of this row');
+            count(under);
+            continue;
+          }
           resealed = sealer.rotate(ref, sealed);
         } catch {
           report.failed += 1;
@@ -241,33 +250,32 @@ export class SecretService {
   }
 
   private seal(context: SealContext, value: string): SealedValue {
-    try {
-      return this.deps.keys.sealer().seal(context, value);
-    } catch (error) {
-      if (error instanceof KeysTooOld) throw new ServiceUnavailable('keys', { cause: error });
-      throw error;
-    }
+    return this.withKeysInHand(this.deps.keys.sealer(), (sealer) => sealer.seal(context, value));
   }
 
   private open(ref: SecretRef, item: SecretItem): string {
     // Absent, or damaged into another type in the table: either way nothing to decrypt.
     if (typeof item.token !== 'string' || typeof item.binding !== 'string') throw new DecryptionFailed(ref.name);
-    const sealer = this.deps.keys.sealer();
-    try {
-      return sealer.open(ref, { token: item.token, binding: item.binding });
-    } catch (error) {
-      if (!(error instanceof UnsealError)) throw error;
-      // Keys in hand too old to be sure they hold every key: the keys are the problem, not the value.
-      throw sealer.isStale() ? new ServiceUnavailable('keys', { cause: error }) : new DecryptionFailed(ref.name);
-    }
+    const sealed = { token: item.token, binding: item.binding };
+    return this.withKeysInHand(this.deps.keys.sealer(), (sealer) => {
+      try {
+        return sealer.open(ref, sealed);
+      } catch (error) {
+        throw error instanceof UnsealError ? new DecryptionFailed(ref.name, { cause: error }) : error;
+      }
+    });
   }
 
-  /** A refusal made with keys too old to be sure they hold every key says so (503), not that the input is wrong. */
-  private withKeysInHand<T>(sealer: Sealer, use: () => T): T {
+  /**
+   * Keys too old to be sure they hold every key make any failure with them, and any new token or
+   * cursor, the keys' problem (503, retried), not the value's or the caller's.
+   */
+  private withKeysInHand<T>(sealer: Sealer, use: (sealer: Sealer) => T, producesNew = false): T {
+    if (producesNew && sealer.isStale()) throw new ServiceUnavailable('keys');
     try {
-      return use();
+      return use(sealer);
     } catch (error) {
-      if (sealer.isStale()) throw new ServiceUnavailable('keys', { cause: error });
+      if (error instanceof KeysTooOld || sealer.isStale()) throw new ServiceUnavailable('keys', { cause: error });
       throw error;
     }
   }

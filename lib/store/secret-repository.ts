@@ -1,5 +1,6 @@
 // DynamoDB access for secrets. Every single-secret operation is one request whose
-// condition expression carries the invariant; lists and sweeps are Query, never Scan.
+// condition expression carries the invariant; lists and sweeps are Query, never Scan (only
+// rotation, a maintenance job, scans).
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -59,14 +60,14 @@ export interface ListPage {
 /** What a PATCH sets: its fields (`expiresAt: null` clears the expiry), a new value sealed. */
 export type SecretChanges = Omit<UpdateFields, 'value'> & Partial<SealedValue>;
 
-// Reads a secret is "live" (may be read or changed) when it has not reached its expiry.
+// A secret is live (may be read or changed) until it reaches its expiry.
 const EXISTS = 'attribute_exists(pk)';
 const NOT_EXPIRED = '(attribute_not_exists(expiresAt) OR expiresAt > :now)';
 // A short page's second Query reads up to ten pages' worth, at most this many items (~0.7 MB).
 const LIST_WIDER_QUERY_MAX = 1_000;
 
-// What a list reads: the Secret's sources, and the sort key that names a secret.
-const LISTED_ATTRIBUTES = [...PUBLIC_SOURCE_ATTRIBUTES, 'sk'];
+// What a list reads: what a Secret is made of.
+const LISTED_ATTRIBUTES = PUBLIC_SOURCE_ATTRIBUTES;
 
 /** A condition expression that did not hold, with the item as it was (when asked for). */
 interface ConditionFailed {
@@ -121,7 +122,7 @@ export class SecretRepository {
       }),
     );
     if (conditionFailed(result)) throw result.existing ? new SecretExpired(ref.name) : new SecretNotFound(ref.name);
-    return withName(result.Attributes!);
+    return result.Attributes!;
   }
 
   /** The name of a profile's secret with this id, through the id index. */
@@ -177,10 +178,10 @@ export class SecretRepository {
     // costs at most two requests, and may come back short with a cursor to go on from.
     const pageSize = query.limit;
     let result = await queryPage(query.after === undefined ? undefined : { ...secretKey(profileId, query.after) }, pageSize + 1);
-    const items = ((result.Items ?? []) as unknown as SecretItem[]).map(withName);
+    const items = (result.Items ?? []) as unknown as SecretItem[];
     if (items.length <= pageSize && result.LastEvaluatedKey !== undefined) {
       result = await queryPage(result.LastEvaluatedKey, Math.min(LIST_WIDER_QUERY_MAX, (pageSize + 1) * 10));
-      items.push(...((result.Items ?? []) as unknown as SecretItem[]).map(withName));
+      items.push(...((result.Items ?? []) as unknown as SecretItem[]));
     }
     if (items.length > pageSize) return { items: items.slice(0, pageSize), after: items[pageSize - 1]!.name };
     const lastEvaluated = result.LastEvaluatedKey?.sk;
@@ -208,7 +209,7 @@ export class SecretRepository {
       }),
     );
     if (conditionFailed(result)) throw result.existing ? new SecretExpired(ref.name) : new SecretNotFound(ref.name);
-    return withName(result.Attributes!);
+    return result.Attributes!;
   }
 
   /**
@@ -260,21 +261,19 @@ export class SecretRepository {
       if (expiresAt !== undefined && expiresAt <= now) throw new SecretExpired(ref.name);
       throw new PreconditionFailed(ref.name);
     }
-    return withName(result.Attributes!);
+    return result.Attributes!;
   }
 
   /** Deletes a secret (live, expired or swept); SecretNotFound when absent. */
-  async delete(ref: SecretRef): Promise<SecretItem> {
+  async delete(ref: SecretRef): Promise<void> {
     const result = await this.send(
       new DeleteCommand({
         TableName: this.tableName,
         Key: secretKey(ref.profileId, ref.name),
         ConditionExpression: EXISTS,
-        ReturnValues: 'ALL_OLD',
       }),
     );
     if (conditionFailed(result)) throw new SecretNotFound(ref.name);
-    return withName(result.Attributes!);
   }
 
   /** One page of the expiry index in a shard: keys of secrets due at or before `now`. */
@@ -297,10 +296,10 @@ export class SecretRepository {
 
   /**
    * Destroys the ciphertext of a due secret and leaves a tombstone that DynamoDB's TTL
-   * removes at `purgeAt`. Null when the secret is no longer due (already swept by a
+   * removes at `purgeAt`. False when the secret is no longer due (already swept by a
    * concurrent run, deleted, or given a later expiry): nothing is done twice.
    */
-  async sweep(key: PrimaryKey, now: string, purgeAt: number): Promise<SecretItem | null> {
+  async sweep(key: PrimaryKey, now: string, purgeAt: number): Promise<boolean> {
     const result = await this.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -309,10 +308,9 @@ export class SecretRepository {
         ConditionExpression: 'attribute_exists(expiryShard) AND expiresAt <= :now',
         ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#token': 'token' },
         ExpressionAttributeValues: { ':now': now, ':purgeAt': purgeAt },
-        ReturnValues: 'ALL_NEW',
       }),
     );
-    return conditionFailed(result) ? null : withName(result.Attributes!);
+    return !conditionFailed(result);
   }
 
   /** One page of every secret that still holds a token, whatever its profile: rotation's worklist. */
@@ -358,8 +356,6 @@ export class SecretRepository {
   }
 }
 
-/** An item read from the table always has its name: the sort key says it. */
-const withName = (item: SecretItem): SecretItem => (item.name === undefined ? { ...item, name: nameFromSortKey(item.sk) } : item);
 
 /**
  * A string attribute of the item returned with a failed condition. The DocumentClient does not

@@ -97,9 +97,10 @@ export function expectProblem(response: HttpResponse, status?: number): Record<s
   expect(typeof problem.title).toBe('string');
   expect(typeof problem.detail).toBe('string');
   expect(STATUS_OF_CODE[problem.code as string], `unknown code ${String(problem.code)}`).toBe(response.statusCode);
-  const allowed = ['type', 'title', 'status', 'code', 'detail', ...(problem.code === 'ValidationError' ? ['errors'] : [])];
+  const withErrors = problem.code === 'ValidationError' || problem.code === 'Unauthorized';
+  const allowed = ['type', 'title', 'status', 'code', 'detail', ...(withErrors ? ['errors'] : [])];
   expect(Object.keys(problem).filter((k) => !allowed.includes(k))).toEqual([]);
-  if (problem.code === 'ValidationError') {
+  if (withErrors) {
     expect(Array.isArray(problem.errors)).toBe(true);
     for (const error of problem.errors as unknown[]) {
       expect(error).toEqual({ path: expect.any(String), message: expect.any(String) });

@@ -30,6 +30,11 @@ export interface PackagedFunctions {
   close(): void;
 }
 
+const timeoutSecondsOf = (name: FunctionName): number => {
+  const fn = FUNCTIONS[name];
+  return 'timeout' in fn ? fn.timeout : 10;
+};
+
 /** Variables Lambda sets that the tests must not inherit from a local run. */
 const NOT_IN_LAMBDA = ['FERNET_KEYS', 'IS_OFFLINE', 'DYNAMODB_ENDPOINT', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE'];
 
@@ -54,7 +59,8 @@ export async function packageFunctions(): Promise<PackagedFunctions> {
       const { handler } = nativeRequire(copy);
       return {
         name,
-        async invoke(event, remainingMs = 10_000) {
+        // Lambda stops a function at its timeout: the declared one, or the provider's 10 s.
+        async invoke(event, remainingMs = timeoutSecondsOf(name) * 1000) {
           const deadline = Date.now() + remainingMs;
           try {
             return { ok: true, payload: await handler(event, lambdaContext(() => deadline - Date.now())) };

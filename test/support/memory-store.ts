@@ -5,14 +5,14 @@
 // - recordAccess, expire, update: SecretNotFound when absent, SecretExpired when expiresAt <= now;
 //   update sets only the fields given, `expiresAt: null` removes expiresAt/expiryShard/expiryDue,
 //   and an If-Match naming no current revision on a live secret is PreconditionFailed;
-// - delete returns the old item; list is the partition in sk order with prefix, tag and expired
+// - delete removes the item; list is the partition in sk order with prefix, tag and expired
 //   filters, `after` exclusive, at most `limit` items, `after` the last one when another match follows, and only
 //   the attributes a list projects (never token or binding);
 // - nameOfId answers SecretNotFound for an unknown id and for another profile's id alike;
 // - dueInShard reads the sparse expiry index (expiryShard, expiryDue <= now) in (expiryDue, pk, sk)
 //   order; like a DynamoDB Query with Limit, a full page returns a nextKey even if nothing follows;
 // - sweep removes token, binding, expiryShard, expiryDue and sets sweptAt/purgeAt only while the
-//   item is in the index and due, else null;
+//   item is in the index and due (true), else false;
 // - sealedSecretsPage is a Scan: Limit counts items read before the token filter, so a page may
 //   hold fewer items than the limit and still have a nextKey;
 // - replaceToken writes only if the stored token is still the one read.
@@ -135,13 +135,11 @@ export class MemorySecretStore implements SecretStore {
     return structuredClone(item);
   }
 
-  async delete(ref: SecretRef): Promise<SecretItem> {
+  async delete(ref: SecretRef): Promise<void> {
     this.calls.delete += 1;
     const key = keyOf(secretKey(ref.profileId, ref.name));
-    const item = this.items.get(key);
-    if (!item) throw new SecretNotFound(ref.name);
+    if (!this.items.has(key)) throw new SecretNotFound(ref.name);
     this.items.delete(key);
-    return structuredClone(item);
   }
 
   async dueInShard(shard: string, now: string, limit: number, startKey?: StartKey) {
@@ -159,13 +157,13 @@ export class MemorySecretStore implements SecretStore {
     };
   }
 
-  async sweep(key: PrimaryKey, now: string, purgeAt: number): Promise<SecretItem | null> {
+  async sweep(key: PrimaryKey, now: string, purgeAt: number): Promise<boolean> {
     this.calls.sweep += 1;
     const item = this.items.get(keyOf(key));
-    if (!item || item.expiryShard === undefined || !isExpiredAt(item.expiresAt, now)) return null;
+    if (!item || item.expiryShard === undefined || !isExpiredAt(item.expiresAt, now)) return false;
     for (const name of ['token', 'binding', ...INDEX_ATTRIBUTES] as const) delete item[name];
     Object.assign(item, { sweptAt: now, purgeAt });
-    return structuredClone(item);
+    return true;
   }
 
   async sealedSecretsPage(limit: number, startKey?: StartKey) {
@@ -219,7 +217,7 @@ export function memoryService(keys: string[] = [UNIT_KEYS.old]) {
       repository: store,
       keys: {
         sealer: () => sealer,
-        current: async () => ({ sealer, settlesAt: null, version: null, changedAt: null, ...current }),
+        current: async () => ({ sealer, settlesAt: null, ...current }),
       },
       now: () => new Date(clock.ms),
       newId: () => `01JD8Z7Q2M5K3V9X4T6B8N${String(++ids).padStart(4, '0')}`,

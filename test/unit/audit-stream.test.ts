@@ -90,7 +90,7 @@ describe('publishing a batch', () => {
   it('sends ten events a request, in stream order, and reports nothing to retry', async () => {
     const records = inserts(23);
     const { batches, sink } = recordingSink();
-    const report = await publishRecords(records, sink, Date.parse(T) + 2_000);
+    const report = await publishRecords(records, sink, { now: Date.parse(T) + 2_000 });
     expect(batches.map((b) => b.length)).toEqual([10, 10, 3]);
     expect(batches.flat().map((e) => e.detail.idempotencyKey)).toEqual(records.map((r) => r.eventID));
     expect(report).toEqual({ response: { batchItemFailures: [] }, published: 23, failed: 0, lagMs: 2_000 });
@@ -109,6 +109,21 @@ describe('publishing a batch', () => {
     const { sink } = recordingSink((_, call) => (call === 2 ? 'throw' : []));
     const report = await publishRecords(records, sink);
     expect(report.response.batchItemFailures).toEqual([{ itemIdentifier: records[10]!.dynamodb!.SequenceNumber }]);
+  });
+
+  it('hands the rest of the batch back rather than start a request Lambda could cut short', async () => {
+    const records = inserts(25);
+    const { batches, sink } = recordingSink();
+    let left = 60_000;
+    const report = await publishRecords(records, sink, { timeLeft: () => (left -= 25_000) });
+    expect(batches.map((b) => b.length)).toEqual([10]);
+    expect(report.response.batchItemFailures).toEqual([{ itemIdentifier: records[10]!.dynamodb!.SequenceNumber }]);
+  });
+
+  it('reads the change time Lambda gives (epoch seconds) and the one the AWS CLI prints (ISO)', () => {
+    const byCli = record('INSERT', undefined, secret());
+    (byCli.dynamodb as { ApproximateCreationDateTime: unknown }).ApproximateCreationDateTime = LATER;
+    expect(auditEventOf(byCli)?.detail.time).toBe(LATER);
   });
 
   it('skips records that are no audit event, and sends nothing for a batch of them', async () => {

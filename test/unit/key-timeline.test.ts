@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { ParameterVersion } from '../../lib/aws/ssm.js';
 import { keyTiming, keyTimeline, rotationSettlesAt, sealingKeyAt } from '../../lib/keys/key-timeline.js';
 
-const timing = keyTiming(300); // the default: a 5-minute cache
+const timing = keyTiming(300, 10); // the defaults: a 5-minute cache, 10-second functions
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-12-01T00:00:00Z');
 
@@ -17,8 +17,9 @@ const timelineOf = (all: ParameterVersion[], from = 0) =>
 
 describe('key timing', () => {
   it('derives the ages from the cache interval', () => {
-    expect(timing).toEqual({ cacheMs: 300_000, maxAgeMs: 360_000, inFlightMs: 60_000, retryMs: 5_000 });
-    expect(keyTiming(2)).toEqual({ cacheMs: 2_000, maxAgeMs: 2_400, inFlightMs: 2_000, retryMs: 2_000 });
+    expect(timing).toEqual({ cacheMs: 300_000, maxAgeMs: 360_000, inFlightMs: 60_000, retryMs: 5_000, skewMs: 5_000 });
+    // A write in flight lasts as long as its function may run.
+    expect(keyTiming(2, 120)).toEqual({ cacheMs: 2_000, maxAgeMs: 2_400, inFlightMs: 120_000, retryMs: 2_000, skewMs: 5_000 });
   });
 });
 
@@ -35,9 +36,10 @@ describe('key timeline', () => {
     const changed = T0 + 10 * MINUTE;
     expect(timeline).toMatchObject({ since: [changed, -Infinity], primarySince: changed, version: 2, changedAt: changed });
     expect(sealingKeyAt(timeline, timing, changed)).toBe(1);
-    expect(sealingKeyAt(timeline, timing, changed + timing.maxAgeMs - 1)).toBe(1);
-    expect(sealingKeyAt(timeline, timing, changed + timing.maxAgeMs)).toBe(0);
-    expect(rotationSettlesAt(timeline, timing)).toBe(changed + timing.maxAgeMs + timing.inFlightMs);
+    const settled = changed + timing.maxAgeMs + timing.skewMs;
+    expect(sealingKeyAt(timeline, timing, settled - 1)).toBe(1);
+    expect(sealingKeyAt(timeline, timing, settled)).toBe(0);
+    expect(rotationSettlesAt(timeline, timing)).toBe(settled + timing.inFlightMs);
   });
 
   it('a key staged at the end first is sealed under as soon as it is promoted, if it has been there long enough', () => {
@@ -45,7 +47,7 @@ describe('key timeline', () => {
     const promoted = T0 + 20 * MINUTE;
     expect(timeline.since).toEqual([T0 + 10 * MINUTE, -Infinity]);
     expect(sealingKeyAt(timeline, timing, promoted)).toBe(0);
-    expect(rotationSettlesAt(timeline, timing)).toBe(promoted + timing.maxAgeMs + timing.inFlightMs);
+    expect(rotationSettlesAt(timeline, timing)).toBe(promoted + timing.maxAgeMs + timing.skewMs + timing.inFlightMs);
   });
 
   it('a key removed and added again counts from its return', () => {
@@ -83,9 +85,9 @@ describe('key timeline', () => {
         const arrived = lacked === undefined ? -Infinity : all[lacked.version]!.modifiedAt;
         const anySettled = timeline.keys.some((k) => {
           const without = all.filter((v) => !v.value.split(',').includes(k)).at(-1);
-          return (without === undefined ? -Infinity : all[without.version]!.modifiedAt) + timing.maxAgeMs <= now;
+          return (without === undefined ? -Infinity : all[without.version]!.modifiedAt) + timing.maxAgeMs + timing.skewMs <= now;
         });
-        if (anySettled) expect(arrived + timing.maxAgeMs).toBeLessThanOrEqual(now);
+        if (anySettled) expect(arrived + timing.maxAgeMs + timing.skewMs).toBeLessThanOrEqual(now);
         else expect(sealing).toBe(0);
       }),
       { numRuns: 300 },
