@@ -22,7 +22,9 @@ export function encodeCursor(key: KeyObject, scope: CursorScope, after: string):
  */
 export function decodeCursor(keys: readonly KeyObject[], scope: CursorScope, cursor: string): string {
   const [payload, mac, extra] = cursor.split('.');
-  if (payload && mac && extra === undefined) {
+  // Only the encoding this module writes: no padding, no spare bits, nothing else decodes to the same.
+  const canonical = (part: string) => Buffer.from(part, 'base64url').toString('base64url') === part;
+  if (payload && mac && extra === undefined && canonical(payload) && canonical(mac)) {
     const presented = Buffer.from(mac, 'base64url');
     for (const key of keys) {
       const expected = sign(key, scope, payload);

@@ -16,6 +16,7 @@ import {
   SecretExpired,
   SecretNotFound,
   ServiceUnavailable,
+  ValidationError,
   isSecretStoreError,
 } from '../domain/errors.js';
 import type { SealedValue } from '../crypto/sealer.js';
@@ -196,7 +197,8 @@ export class SecretRepository {
         Key: secretKey(ref.profileId, ref.name),
         UpdateExpression:
           'SET expiresAt = :at, updatedAt = :now, revision = revision + :one, expiryShard = :shard, expiryDue = :due',
-        ConditionExpression: `${EXISTS} AND ${NOT_EXPIRED}`,
+        // Expire only brings an expiry forward; a later one is set with PATCH expiresAt.
+        ConditionExpression: `${EXISTS} AND ${NOT_EXPIRED} AND (attribute_not_exists(expiresAt) OR expiresAt >= :at)`,
         ExpressionAttributeValues: {
           ':at': at,
           ':now': now,
@@ -208,7 +210,12 @@ export class SecretRepository {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    if (conditionFailed(result)) throw result.existing ? new SecretExpired(ref.name) : new SecretNotFound(ref.name);
+    if (conditionFailed(result)) {
+      if (!result.existing) throw new SecretNotFound(ref.name);
+      const expiresAt = stringAttribute(result.existing, 'expiresAt');
+      if (expiresAt !== undefined && expiresAt <= now) throw new SecretExpired(ref.name);
+      throw new ValidationError([{ path: 'at', message: `is later than the secret's expiry (${expiresAt}): extend it with PATCH expiresAt` }]);
+    }
     return result.Attributes!;
   }
 

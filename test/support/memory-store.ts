@@ -3,7 +3,7 @@
 // - create: SecretAlreadyExists for a taken name, unless the stored item has the same id (the SDK
 //   retried a write that had taken effect: success, nothing written again);
 // - recordAccess, expire, update: SecretNotFound when absent, SecretExpired when expiresAt <= now;
-//   update sets only the fields given, `expiresAt: null` removes expiresAt/expiryShard/expiryDue,
+//   expire refuses an `at` later than the current expiry (ValidationError); update sets only the fields given, `expiresAt: null` removes expiresAt/expiryShard/expiryDue,
 //   and an If-Match naming no current revision on a live secret is PreconditionFailed;
 // - delete removes the item; list is the partition in sk order with prefix, tag and expired
 //   filters, `after` exclusive, at most `limit` items, `after` the last one when another match follows, and only
@@ -22,7 +22,7 @@
 // memoryService() wires a SecretService to it with a real Sealer, a movable clock and deterministic
 // ids: the seam test/unit/service*.test.ts drive.
 import type { RevisionMatch } from '../../lib/domain/rules.js';
-import { PreconditionFailed, SecretAlreadyExists, SecretExpired, SecretNotFound } from '../../lib/domain/errors.js';
+import { PreconditionFailed, SecretAlreadyExists, SecretExpired, SecretNotFound, ValidationError } from '../../lib/domain/errors.js';
 import { isExpiredAt, PUBLIC_SOURCE_ATTRIBUTES, type SecretItem } from '../../lib/domain/secret.js';
 import { Sealer, type SealedValue } from '../../lib/crypto/sealer.js';
 import type { CurrentKeys } from '../../lib/keys/key-source.js';
@@ -115,6 +115,7 @@ export class MemorySecretStore implements SecretStore {
   async expire(ref: SecretRef, at: string, now: string): Promise<SecretItem> {
     this.calls.expire += 1;
     const item = this.live(ref, now);
+    if (typeof item.expiresAt === 'string' && item.expiresAt < at) throw new ValidationError([{ path: 'at', message: 'is later than the secret\'s expiry' }]);
     Object.assign(item, { expiresAt: at, updatedAt: now, revision: item.revision + 1, expiryShard: expiryShard(ref.profileId, ref.name), expiryDue: at });
     return structuredClone(item);
   }

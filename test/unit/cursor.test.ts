@@ -58,4 +58,16 @@ describe('list cursors', () => {
     refused(scope, payload);
     refused(scope, `.${mac}`);
   });
+
+  it('accept only the canonical encoding: no padding, no changed spare bits, no stray characters', () => {
+    const [{ scope, cursor }] = PINNED as [(typeof PINNED)[number]];
+    const [payload, mac] = cursor.split('.') as [string, string];
+    const lastBitsChanged = (text: string) => text.slice(0, -1) + String.fromCharCode(text.charCodeAt(text.length - 1) + 1);
+    // Each of these decodes to the same bytes as the original in a lenient decoder.
+    for (const variant of [`${cursor}==`, `${payload}.${mac}=`, `${payload}.${lastBitsChanged(mac)}`, `${payload}!.${mac}`, `${payload}.${mac} `]) {
+      expect(Buffer.from(variant.split('.')[1]!, 'base64url').equals(Buffer.from(mac, 'base64url')) || variant.includes('!')).toBe(true);
+      refused(scope, variant);
+    }
+    expect(decodeCursor(keys, scope, cursor)).toBe(PINNED[0]!.after);
+  });
 });

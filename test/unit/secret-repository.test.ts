@@ -126,8 +126,17 @@ describe('expire', () => {
     const input = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(input.UpdateExpression).toContain('revision = revision + :one');
     expect(input.UpdateExpression).toContain('expiryShard = :shard');
-    expect(input.ConditionExpression).toBe('attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)');
+    expect(input.ConditionExpression).toBe(
+      'attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :now) AND (attribute_not_exists(expiresAt) OR expiresAt >= :at)',
+    );
     expect(input.ExpressionAttributeValues?.[':shard']).toMatch(/^EXPIRY#\d+$/);
+  });
+
+  it('tells a later time (400 naming at) from an expired secret (410) by the item returned', async () => {
+    const soon = '2026-12-01T01:00:00.000Z';
+    dynamo.on(UpdateCommand).rejects(conditionFailed({ pk: { S: 'x' }, expiresAt: { S: soon } }));
+    await expect(repository.expire(ref, '2999-01-01T00:00:00.000Z', NOW)).rejects.toMatchObject({ name: 'ValidationError', errors: [{ path: 'at' }] });
+    await expect(repository.expire(ref, NOW, '2026-12-01T02:00:00.000Z')).rejects.toMatchObject({ name: 'SecretExpired' });
   });
 });
 
