@@ -51,7 +51,13 @@ const keys =
       );
 
 const serviceWith = (serviceKeys: ServiceKeys) =>
-  new SecretService({ repository, keys: serviceKeys, now: () => new Date(), newId: () => ulid() });
+  new SecretService({
+    repository,
+    keys: serviceKeys,
+    now: () => new Date(),
+    newId: () => ulid(),
+    onDamaged: (profileId, reference) => logger.error('damaged secret left out of a list', { profileId, reference }),
+  });
 
 // Without keys the service does everything that never touches a value or a cursor.
 const keyless = serviceWith({

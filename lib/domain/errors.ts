@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'PayloadTooLarge'
   | 'UnsupportedMediaType'
   | 'DecryptionFailed'
+  | 'SecretDamaged'
   | 'ServiceUnavailable'
   | 'InternalError';
 
@@ -126,6 +127,16 @@ const UNAVAILABLE = {
   database: 'The database is busy. Retry later.',
   keys: 'The encryption keys cannot be loaded. Retry later.',
 };
+
+/** A stored secret whose attributes are not what the store writes: damaged behind its back. */
+export class SecretDamaged extends SecretStoreError {
+  override readonly name = 'SecretDamaged';
+  readonly status = 500;
+  readonly title = 'Secret damaged';
+  constructor(name: string, options?: ErrorOptions) {
+    super(`The stored secret '${name}' is damaged and cannot be read.`, options);
+  }
+}
 
 export class ServiceUnavailable extends SecretStoreError {
   override readonly name = 'ServiceUnavailable';

@@ -2,6 +2,7 @@
 // Secret shows, which create and update accept (and the rule each must pass), and how a stored
 // item reads back as a Secret. A new field is one line here, plus its rule in rules.ts.
 import * as z from 'zod/mini';
+import { SecretDamaged } from './errors.js';
 import * as rules from './rules.js';
 
 interface AttributeSpec {
@@ -134,10 +135,6 @@ export function createdAttributes(input: CreateFields): Partial<SecretItem> {
   return stored as Partial<SecretItem>;
 }
 
-/** A stored item is not what the table should hold: damaged behind the store's back. */
-export class DamagedItem extends Error {
-  override readonly name = 'DamagedItem';
-}
 
 // What a Secret is read from, each attribute of its stored type; an absent while-set one reads as null.
 const PUBLIC = entries.filter(([, spec]) => spec.public);
@@ -150,11 +147,15 @@ const PUBLIC_SOURCES = z.object(
   ),
 );
 
-/** The public view of an item: never the token, the binding or any key attribute. */
-export function toSecret(item: SecretItem, now: string): Secret {
+/**
+ * The public view of an item: never the token, the binding or any key attribute. SecretDamaged
+ * (naming the secret by `name`) when a stored attribute is not of its type.
+ */
+export function toSecret(item: SecretItem, now: string, name: string): Secret {
   const parsed = z.safeParse(PUBLIC_SOURCES, item);
   if (!parsed.success) {
-    throw new DamagedItem(`stored attributes of the wrong type: ${[...new Set(parsed.error.issues.map((i) => i.path[0]))].join(', ')}`);
+    const attributes = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))].join(', ');
+    throw new SecretDamaged(name, { cause: new Error(`stored attributes of the wrong type: ${attributes}`) });
   }
   const source = parsed.data as Record<string, unknown>;
   const secret: Record<string, unknown> = {};

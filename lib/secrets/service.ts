@@ -2,7 +2,7 @@
 // Side effects (store, keys, clock, ids) come in as dependencies. Audit events come from the
 // table's stream (lib/audit), so no operation publishes anything itself.
 import { KeysTooOld, UnsealError, type SealContext, type SealedValue, type Sealer } from '../crypto/sealer.js';
-import { DecryptionFailed, ServiceUnavailable, ValidationError } from '../domain/errors.js';
+import { DecryptionFailed, SecretDamaged, ServiceUnavailable, ValidationError } from '../domain/errors.js';
 import type { RevisionMatch } from '../domain/rules.js';
 import type { CurrentKeys } from '../keys/key-source.js';
 import { LIST_LIMIT_DEFAULT, type CreateInput, type ListInput, type UpdateInput } from '../domain/inputs.js';
@@ -32,6 +32,8 @@ export interface SecretServiceDeps {
   keys: ServiceKeys;
   now: () => Date;
   newId: () => string;
+  /** Told of a damaged item a list left out (its sort key names it). */
+  onDamaged?: (profileId: string, reference: string) => void;
 }
 
 export type SecretWithValue = Secret & { value: string };
@@ -88,7 +90,7 @@ export class SecretService {
       ...(input.expiresAt != null && expiryIndexEntry(ref, input.expiresAt)),
     } as SecretItem;
     await this.deps.repository.create(item);
-    return toSecret(item, now);
+    return toSecret(item, now, input.name);
   }
 
   async get(profileId: string, lookup: SecretLookup): Promise<SecretWithValue> {
@@ -97,7 +99,7 @@ export class SecretService {
     const now = this.deps.now().toISOString();
     const item = await this.deps.repository.recordAccess(ref, now);
     const value = this.open(ref, item);
-    return { ...toSecret(item, now), value };
+    return { ...toSecret(item, now, name), value };
   }
 
   async list(profileId: string, input: ListInput): Promise<SecretList> {
@@ -113,7 +115,16 @@ export class SecretService {
       now,
     );
     return {
-      items: page.items.map((item) => toSecret(item, now)),
+      items: page.items.flatMap((item) => {
+        try {
+          return [toSecret(item, now, String(item.sk))];
+        } catch (error) {
+          if (!(error instanceof SecretDamaged)) throw error;
+          // One damaged row fails only itself: left out, and named for whoever repairs it.
+          this.deps.onDamaged?.(profileId, String(item.sk));
+          return [];
+        }
+      }),
       nextCursor: page.after === null ? null : this.withKeysInHand(sealer, (keys) => encodeCursor(keys.cursorKey, scope, page.after!), true),
     };
   }
@@ -121,7 +132,7 @@ export class SecretService {
   async expire(profileId: string, name: string, at?: string): Promise<Secret> {
     const now = this.deps.now().toISOString();
     const item = await this.deps.repository.expire({ profileId, name }, at ?? now, now);
-    return toSecret(item, now);
+    return toSecret(item, now, name);
   }
 
   async update(profileId: string, name: string, input: UpdateInput, expected?: RevisionMatch): Promise<Secret> {
@@ -130,7 +141,7 @@ export class SecretService {
     const sealed = value === undefined ? {} : this.seal(ref, value);
     const now = this.deps.now().toISOString();
     const item = await this.deps.repository.update(ref, { ...metadata, ...sealed }, now, expected);
-    return toSecret(item, now);
+    return toSecret(item, now, name);
   }
 
   async delete(profileId: string, name: string): Promise<void> {

@@ -67,8 +67,8 @@ const NOT_EXPIRED = '(attribute_not_exists(expiresAt) OR expiresAt > :now)';
 // A short page's second Query reads up to ten pages' worth, at most this many items (~0.7 MB).
 const LIST_WIDER_QUERY_MAX = 1_000;
 
-// What a list reads: what a Secret is made of.
-const LISTED_ATTRIBUTES = PUBLIC_SOURCE_ATTRIBUTES;
+// What a list reads: what a Secret is made of, and the sort key that names a damaged one.
+const LISTED_ATTRIBUTES = [...PUBLIC_SOURCE_ATTRIBUTES, 'sk'];
 
 /** A condition expression that did not hold, with the item as it was (when asked for). */
 interface ConditionFailed {

@@ -28,7 +28,7 @@ afterAll(() => {
 });
 
 /** Overwrites (or, with `undefined`, removes) attributes of a stored item behind the store's back. */
-async function tamper(name: string, changes: Record<string, unknown>) {
+async function tamper(name: string, changes: Record<string, unknown>, profile = PROFILE) {
   const set = Object.entries(changes).filter(([, v]) => v !== undefined);
   const remove = Object.entries(changes).filter(([, v]) => v === undefined);
   const names = Object.fromEntries(Object.keys(changes).map((k, i) => [`#a${i}`, k]));
@@ -36,7 +36,7 @@ async function tamper(name: string, changes: Record<string, unknown>) {
   await db.send(
     new UpdateCommand({
       TableName: harness.store.tableName,
-      Key: secretKey(PROFILE, name),
+      Key: secretKey(profile, name),
       UpdateExpression: [
         set.length > 0 ? `SET ${set.map(([k]) => `${alias(k)} = :${alias(k).slice(1)}`).join(', ')}` : '',
         remove.length > 0 ? `REMOVE ${remove.map(([k]) => alias(k)).join(', ')}` : '',
@@ -151,14 +151,36 @@ describe('ciphertext corrupted in the raw table', () => {
     expect(read.map((r) => json(r).value)).toEqual(repaired);
   });
 
-  it('a damaged metadata attribute answers a generic 500, never internals', async () => {
-    await call({ method: 'POST', path: '/secrets', profile: PROFILE, body: { name: 'badTags', value: marker('corrupt') } });
-    await tamper('badTags', { tags: 42 });
-    const response = await call({ method: 'GET', path: `/secrets/badTags`, profile: PROFILE });
-    expect(response.statusCode).toBeGreaterThanOrEqual(500);
-    const problem = expectProblem(response);
-    expect(['InternalError', 'DecryptionFailed']).toContain(problem.code);
+  it.each([
+    ['tags not a list', { tags: 42 }],
+    ['annotations not a map', { annotations: 'owner' }],
+    ['revision not a number', { revision: 'two' }],
+    ['name missing', { name: undefined }],
+  ])('a row with %s fails only itself: its get answers SecretDamaged, a list leaves it out and names it in the log', async (label, damage) => {
+    const name = `bad${label.replace(/\W/g, '')}`;
+    await call({ method: 'POST', path: '/secrets', profile: 'tenant', body: { name, value: marker('corrupt') } });
+    await call({ method: 'POST', path: '/secrets', profile: 'tenant', body: { name: `${name}Neighbour`, value: marker('corrupt') } });
+    await tamper(name, damage, 'tenant');
+    const response = await call({ method: 'GET', path: `/secrets/${name}`, profile: 'tenant' });
+    expect(expectProblem(response, 500)).toMatchObject({ code: 'SecretDamaged', detail: `The stored secret '${name}' is damaged and cannot be read.` });
     expect(response.body).not.toContain('PT~');
+    const listed = await call({ method: 'GET', path: '/secrets', profile: 'tenant', query: { prefix: name } });
+    expect(listed.statusCode).toBe(200);
+    expect(json(listed).items.map((s: { name: string }) => s.name)).toEqual([`${name}Neighbour`]);
+    expect(harness.logs.text()).toContain('"message":"damaged secret left out of a list"');
+    expect(harness.logs.text()).toContain(`"reference":"SECRET#${name}"`);
+  });
+
+  it('a damaged row in the expiry index does not stop the sweep', async () => {
+    for (const name of ['dueDamaged', 'dueHealthy']) {
+      await call({ method: 'POST', path: '/secrets', profile: 'sweeper', body: { name, value: marker('corrupt') } });
+      await call({ method: 'POST', path: `/secrets/${name}/expire`, profile: 'sweeper' });
+    }
+    await tamper('dueDamaged', { expiresAt: 42 }, 'sweeper');
+    const report = (await direct('sweep', {})) as { examined: number; expired: number; more: boolean };
+    expect(report.more).toBe(false);
+    const swept = (await harness.store.scanAll()).filter((i) => i.profileId === 'sweeper' && i.sweptAt !== undefined).map((i) => i.name);
+    expect(swept).toEqual(['dueHealthy']);
   });
 
   it('leaves no plaintext and no key in the table or the logs', async () => {

@@ -68,6 +68,7 @@ export const STATUS_OF_CODE: Record<string, number> = {
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,
   DecryptionFailed: 500,
+  SecretDamaged: 500,
   ServiceUnavailable: 503,
   InternalError: 500,
 };
