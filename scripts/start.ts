@@ -1,6 +1,6 @@
 // npm start: the whole store on this machine, on the embedded defaults.
 //   DynamoDB Local, or dynalite  http://localhost:8000   data in .local/dynamodb
-//   HTTP API                     http://localhost:3000
+//   HTTP API                     http://localhost:3000   (serverless-offline behind local/front-door.ts)
 //   Lambda invoke endpoint       http://localhost:3002
 // Ctrl-C stops everything.
 import { spawn } from 'node:child_process';
@@ -10,13 +10,15 @@ import { fileURLToPath } from 'node:url';
 import { developmentKey } from '../local/dev-key.js';
 import type { DynamoDBBatchResponse } from 'aws-lambda';
 import { ensureTable, startLocalDynamo } from '../local/dynamodb.js';
+import { startFrontDoor } from '../local/front-door.js';
 import { pollStream } from '../local/stream-poller.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.LOCAL_DATA_DIR ?? join(root, '.local');
 const DYNAMO_PORT = Number(process.env.DYNAMO_PORT ?? 8000);
 const TABLE_NAME = 'secret-store-dev-secrets';
-const LAMBDA_PORT = 3002; // serverless.yml, custom.serverless-offline.lambdaPort
+// Callers use 3000 and 3002 (local/front-door.ts); serverless-offline listens behind it.
+const PORTS = { http: 3000, invoke: 3002, httpUpstream: 3100, invokeUpstream: 3102 };
 
 mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
 const dynamo = await startLocalDynamo({ port: DYNAMO_PORT, path: join(dataDir, 'dynamodb') });
@@ -33,7 +35,10 @@ if (created) {
 
 const offline = spawn(
   process.execPath,
-  [join(root, 'node_modules', 'osls', 'bin', 'serverless.js'), 'offline', 'start', '--stage', 'dev'],
+  [
+    join(root, 'node_modules', 'osls', 'bin', 'serverless.js'),
+    ...['offline', 'start', '--stage', 'dev', '--httpPort', String(PORTS.httpUpstream), '--lambdaPort', String(PORTS.invokeUpstream)],
+  ],
   {
     cwd: root,
     stdio: 'inherit',
@@ -50,6 +55,9 @@ const offline = spawn(
       SLS_NOTIFICATIONS_MODE: 'off',
       // CloudWatch's embedded metrics would be noise in a terminal.
       POWERTOOLS_METRICS_DISABLED: 'true',
+      // serverless-offline runs an async invoke without awaiting it: a failing one must not end the
+      // process (Lambda logs it and carries on). The warning names the error, never the payload.
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, '--unhandled-rejections=warn'].filter(Boolean).join(' '),
     },
   },
 );
@@ -72,7 +80,7 @@ async function invokeWhenReady(name: string, payload: unknown): Promise<DynamoDB
   for (let attempt = 0; ; attempt += 1) {
     let response: Response;
     try {
-      response = await fetch(`http://localhost:${LAMBDA_PORT}/2015-03-31/functions/secret-store-dev-${name}/invocations`, {
+      response = await fetch(`http://localhost:${PORTS.invokeUpstream}/2015-03-31/functions/secret-store-dev-${name}/invocations`, {
         method: 'POST',
         body: JSON.stringify(payload),
       });
@@ -88,11 +96,15 @@ async function invokeWhenReady(name: string, payload: unknown): Promise<DynamoDB
   }
 }
 
+const front = await startFrontDoor(PORTS);
+console.log(`HTTP API on http://localhost:${PORTS.http}, Lambda invoke endpoint on http://localhost:${PORTS.invoke}`);
+
 let stopping = false;
 const stop = async (code: number) => {
   if (stopping) return;
   stopping = true;
   offline.kill('SIGTERM');
+  await front.close();
   await poller?.stop();
   await dynamo.close();
   process.exit(code);

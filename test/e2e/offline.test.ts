@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localToken } from '../../local/token.js';
 
@@ -57,6 +58,19 @@ const invoke = (op: string, payload: unknown) =>
     body: JSON.stringify(payload),
   });
 
+/** A request with its headers exactly as given, repeats included (fetch would merge them). */
+function rawRequest(port: number, path: string, headers: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // Given as raw pairs, the headers are sent as they are: Host included.
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'GET', path, headers: ['host', `localhost:${port}`, ...headers] }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 describe('npm start', () => {
   it('serves create, get, list and expire over HTTP', async () => {
     const created = await request('/secrets', { method: 'POST', body: JSON.stringify({ name: 'e2eKey', value: 'e2e-plaintext-1', tags: ['e2e'] }) });
@@ -104,5 +118,35 @@ describe('npm start', () => {
     const error = (await missing.json()) as { errorMessage: string; trace?: string[]; errorType: string };
     // serverless-offline reports every errorType as "Error"; the name leads the first trace line.
     expect(error.trace?.[0]).toMatch(/^SecretNotFound: /);
+  });
+
+  it('stays up when an asynchronous invoke fails, logging the error but not the payload', async () => {
+    const failing = await fetch(`${INVOKE}/2015-03-31/functions/secret-store-dev-get/invocations`, {
+      method: 'POST',
+      headers: { 'x-amz-invocation-type': 'Event' },
+      body: JSON.stringify({ userProfileId: 'carol', name: 'absent', value: 'e2e-async-marker' }),
+    });
+    expect(failing.status).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(server.exitCode).toBeNull();
+    expect((await fetch(`${HTTP}/secrets`)).status).toBe(401);
+    expect((await invoke('get', { userProfileId: 'carol', name: 'direct' })).status).toBe(200);
+    expect(output).not.toContain('e2e-async-marker');
+  });
+
+  it('refuses an invoke payload that is not JSON, without logging any of it', async () => {
+    const response = await fetch(`${INVOKE}/2015-03-31/functions/secret-store-dev-get/invocations`, {
+      method: 'POST',
+      body: '{"userProfileId":"carol","name":"direct","value":"e2e-malformed-marker" oops',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ Type: 'User', message: 'Could not parse request body into json' });
+    expect(output).not.toContain('e2e-malformed');
+  });
+
+  it('answers 401 to a request with two Authorization headers', async () => {
+    const headers = ['authorization', `Bearer ${localToken('alice')}`, 'authorization', `Bearer ${localToken('bob')}`];
+    expect(await rawRequest(3000, '/secrets', headers)).toBe(401);
+    expect(await rawRequest(3000, '/secrets', headers.slice(0, 2))).toBe(200);
   });
 });
