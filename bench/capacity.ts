@@ -163,9 +163,12 @@ export async function runCapacityBench(): Promise<CapacityBenchResult> {
         const input = args.input as Record<string, unknown>;
         input.ReturnConsumedCapacity = 'TOTAL';
         const command = context.commandName ?? '';
-        const write = /^(Put|Update|Delete)Item/.test(command);
+        const write = /^((Put|Update|Delete)Item|TransactWrite)/.test(command);
+        const transacted = (input.TransactItems as { Delete?: { Key: Record<string, unknown> } }[] | undefined)?.[0]?.Delete?.Key;
         const item = input.Item as Record<string, unknown> | undefined;
-        const key = write ? ((input.Key as Record<string, unknown> | undefined) ?? Object.fromEntries(TABLE_KEYS.map((k) => [k, item?.[k]]))) : undefined;
+        const key = write
+          ? ((input.Key as Record<string, unknown> | undefined) ?? transacted ?? Object.fromEntries(TABLE_KEYS.map((k) => [k, item?.[k]])))
+          : undefined;
         const before = key && (await inspect(key));
         const result = await next(args);
         const after = key && (await inspect(key));

@@ -79,6 +79,8 @@ export const SECRET_ATTRIBUTES = {
   expiryShard: attribute({ type: text, stored: 'while-set' }),
   expiryDue: attribute({ type: text, stored: 'while-set' }),
   sweptAt: attribute({ type: text, stored: 'while-set' }),
+  /** The request that last changed the secret: its SDK retries recognise their own write. */
+  lastWrite: attribute({ type: text, stored: 'while-set' }),
   /** DynamoDB's TTL attribute: when a swept secret's tombstone goes. */
   purgeAt: attribute({ type: number, stored: 'while-set' }),
 };

@@ -1,6 +1,7 @@
 // The secret lifecycle: what each operation does, independent of how it was invoked.
 // Side effects (store, keys, clock, ids) come in as dependencies. Audit events come from the
 // table's stream (lib/audit), so no operation publishes anything itself.
+import { randomUUID } from 'node:crypto';
 import { KeysTooOld, UnsealError, type SealContext, type SealedValue, type Sealer } from '../crypto/sealer.js';
 import { DecryptionFailed, SecretDamaged, ServiceUnavailable, ValidationError } from '../domain/errors.js';
 import type { RevisionMatch } from '../domain/rules.js';
@@ -34,6 +35,8 @@ export interface SecretServiceDeps {
   newId: () => string;
   /** Told of a damaged item a list left out (its sort key names it). */
   onDamaged?: (profileId: string, reference: string) => void;
+  /** Names one write, so that its SDK retries recognise it (random by default). */
+  newWriteToken?: () => string;
 }
 
 export type SecretWithValue = Secret & { value: string };
@@ -131,7 +134,7 @@ export class SecretService {
 
   async expire(profileId: string, name: string, at?: string): Promise<Secret> {
     const now = this.deps.now().toISOString();
-    const item = await this.deps.repository.expire({ profileId, name }, at ?? now, now);
+    const item = await this.deps.repository.expire({ profileId, name }, at ?? now, now, this.writeToken());
     return toSecret(item, now, name);
   }
 
@@ -140,12 +143,12 @@ export class SecretService {
     const { value, ...metadata } = input;
     const sealed = value === undefined ? {} : this.seal(ref, value);
     const now = this.deps.now().toISOString();
-    const item = await this.deps.repository.update(ref, { ...metadata, ...sealed }, now, expected);
+    const item = await this.deps.repository.update(ref, { ...metadata, ...sealed }, now, this.writeToken(), expected);
     return toSecret(item, now, name);
   }
 
   async delete(profileId: string, name: string): Promise<void> {
-    await this.deps.repository.delete({ profileId, name });
+    await this.deps.repository.delete({ profileId, name }, this.writeToken());
   }
 
   /**
@@ -258,6 +261,10 @@ export class SecretService {
       startKey = page.nextKey;
     } while (startKey !== undefined);
     return done();
+  }
+
+  private writeToken(): string {
+    return this.deps.newWriteToken?.() ?? randomUUID();
   }
 
   private seal(context: SealContext, value: string): SealedValue {

@@ -1,15 +1,9 @@
 // DynamoDB access for secrets. Every single-secret operation is one request whose
 // condition expression carries the invariant; lists and sweeps are Query, never Scan (only
 // rotation, a maintenance job, scans).
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   PreconditionFailed,
   SecretAlreadyExists,
@@ -77,6 +71,18 @@ interface ConditionFailed {
 }
 
 const conditionFailed = (result: CommandResult | ConditionFailed): result is ConditionFailed => 'conditionFailed' in result;
+
+// Each write names itself (lastWrite) and refuses to run twice: the SDK retries a write whose
+// response was lost, and the retry must answer as the first attempt did, not apply it again.
+const NOT_WRITTEN = '(attribute_not_exists(lastWrite) OR lastWrite <> :write)';
+
+/** The item as our own earlier attempt left it, when a retry's condition failed on our own write. */
+function writtenBy(result: CommandResult | ConditionFailed, writeToken: string): SecretItem | undefined {
+  if (!conditionFailed(result) || result.existing === undefined) return undefined;
+  if (stringAttribute(result.existing, 'lastWrite') !== writeToken) return undefined;
+  // A failed condition's item comes in DynamoDB's wire format: the DocumentClient leaves it so.
+  return unmarshall(result.existing as Record<string, AttributeValue>) as SecretItem;
+}
 
 interface CommandResult {
   Attributes?: SecretItem;
@@ -190,26 +196,29 @@ export class SecretRepository {
   }
 
   /** Sets the expiry of a live secret and bumps its revision. */
-  async expire(ref: SecretRef, at: string, now: string): Promise<SecretItem> {
+  async expire(ref: SecretRef, at: string, now: string, writeToken: string): Promise<SecretItem> {
     const result = await this.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: secretKey(ref.profileId, ref.name),
         UpdateExpression:
-          'SET expiresAt = :at, updatedAt = :now, revision = revision + :one, expiryShard = :shard, expiryDue = :due',
+          'SET expiresAt = :at, updatedAt = :now, revision = revision + :one, expiryShard = :shard, expiryDue = :due, lastWrite = :write',
         // Expire only brings an expiry forward; a later one is set with PATCH expiresAt.
-        ConditionExpression: `${EXISTS} AND ${NOT_EXPIRED} AND (attribute_not_exists(expiresAt) OR expiresAt >= :at)`,
+        ConditionExpression: `${EXISTS} AND ${NOT_EXPIRED} AND (attribute_not_exists(expiresAt) OR expiresAt >= :at) AND ${NOT_WRITTEN}`,
         ExpressionAttributeValues: {
           ':at': at,
           ':now': now,
           ':one': 1,
           ':shard': expiryShard(ref.profileId, ref.name),
           ':due': at,
+          ':write': writeToken,
         },
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
+    const written = writtenBy(result, writeToken);
+    if (written) return written;
     if (conditionFailed(result)) {
       if (!result.existing) throw new SecretNotFound(ref.name);
       const expiresAt = stringAttribute(result.existing, 'expiresAt');
@@ -223,11 +232,11 @@ export class SecretRepository {
    * Applies only the named changes, in one conditional request, so concurrent updates of
    * different fields all take effect. With `expected` (If-Match) it is a check-and-set.
    */
-  async update(ref: SecretRef, changes: SecretChanges, now: string, expected?: RevisionMatch): Promise<SecretItem> {
-    const set = ['updatedAt = :now', 'revision = revision + :one'];
+  async update(ref: SecretRef, changes: SecretChanges, now: string, writeToken: string, expected?: RevisionMatch): Promise<SecretItem> {
+    const set = ['updatedAt = :now', 'revision = revision + :one', 'lastWrite = :write'];
     const remove: string[] = [];
     const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':now': now, ':one': 1 };
+    const values: Record<string, unknown> = { ':now': now, ':one': 1, ':write': writeToken };
     for (const [field, value] of Object.entries(changes)) {
       if (value === undefined || field === 'expiresAt') continue;
       names[`#${field}`] = field;
@@ -241,7 +250,7 @@ export class SecretRepository {
       values[':expiresAt'] = changes.expiresAt;
       values[':shard'] = expiryShard(ref.profileId, ref.name);
     }
-    let condition = `${EXISTS} AND ${NOT_EXPIRED}`;
+    let condition = `${EXISTS} AND ${NOT_EXPIRED} AND ${NOT_WRITTEN}`;
     if (Array.isArray(expected)) {
       // No revision listed (only weak tags): nothing matches, and an existing secret answers 412.
       if (expected.length === 0) condition += ' AND attribute_not_exists(revision)';
@@ -262,6 +271,8 @@ export class SecretRepository {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
+    const written = writtenBy(result, writeToken);
+    if (written) return written;
     if (conditionFailed(result)) {
       if (!result.existing) throw new SecretNotFound(ref.name);
       const expiresAt = stringAttribute(result.existing, 'expiresAt');
@@ -271,16 +282,24 @@ export class SecretRepository {
     return result.Attributes!;
   }
 
-  /** Deletes a secret (live, expired or swept); SecretNotFound when absent. */
-  async delete(ref: SecretRef): Promise<void> {
-    const result = await this.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: secretKey(ref.profileId, ref.name),
-        ConditionExpression: EXISTS,
-      }),
-    );
-    if (conditionFailed(result)) throw new SecretNotFound(ref.name);
+  /**
+   * Deletes a secret (live, expired or swept); SecretNotFound when absent. A transaction of one
+   * item, for its ClientRequestToken: DynamoDB answers a retry of a delete that took effect (its
+   * response lost) as the first attempt, for 10 minutes, where a plain delete would find nothing.
+   */
+  async delete(ref: SecretRef, writeToken: string): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          ClientRequestToken: writeToken,
+          TransactItems: [{ Delete: { TableName: this.tableName, Key: secretKey(ref.profileId, ref.name), ConditionExpression: EXISTS } }],
+        }),
+      );
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+      if (error instanceof TransactionCanceledException && reasons?.[0]?.Code === 'ConditionalCheckFailed') throw new SecretNotFound(ref.name);
+      throw translateDatabaseError(error);
+    }
   }
 
   /** One page of the expiry index in a shard: keys of secrets due at or before `now`. */
@@ -352,7 +371,7 @@ export class SecretRepository {
 
   /** Sends a command; a condition that did not hold is a result, any other failure an error. */
   private async send(
-    command: PutCommand | UpdateCommand | QueryCommand | DeleteCommand | ScanCommand,
+    command: PutCommand | UpdateCommand | QueryCommand | ScanCommand,
   ): Promise<CommandResult | ConditionFailed> {
     try {
       return (await this.db.send(command as never)) as CommandResult;

@@ -150,7 +150,7 @@ const REQUESTS: Array<{ op: string; action: string; request: HttpRequest }> = [
   { op: 'list', action: 'Query', request: { method: 'GET', path: '/secrets', query: { tag: 'prod' } } },
   { op: 'update', action: 'UpdateItem', request: { method: 'PATCH', path: '/secrets/stable', body: { description: 'never written', value: 'placeholder' } } },
   { op: 'expire', action: 'UpdateItem', request: { method: 'POST', path: '/secrets/stable/expire' } },
-  { op: 'delete', action: 'DeleteItem', request: { method: 'DELETE', path: '/secrets/stable' } },
+  { op: 'delete', action: 'TransactWriteItems', request: { method: 'DELETE', path: '/secrets/stable' } },
 ];
 
 describe('DynamoDB faults through a faulty proxy', () => {
@@ -201,6 +201,29 @@ describe('DynamoDB faults through a faulty proxy', () => {
     // Someone else's item under the name is still a clash.
     const clash = await call({ method: 'POST', path: '/secrets', body: { name: 'answerLost', value: marker('fault') } });
     expect(expectProblem(clash, 409).code).toBe('SecretAlreadyExists');
+  });
+
+  it('answers a PATCH, an expire and a delete whose answer was lost as the first attempt did, applying each once', async () => {
+    await call({ method: 'POST', path: '/secrets', body: { name: 'retried', value: marker('fault') } });
+    const patched = await under({ kind: 'lost', times: 1, action: 'UpdateItem' }, () =>
+      call({ method: 'PATCH', path: '/secrets/retried', body: { description: 'once' } }),
+    );
+    expect(patched.attempts).toEqual(['UpdateItem', 'UpdateItem']);
+    expect(patched.result.statusCode, patched.result.body).toBe(200);
+    // Applied once: the revision grew by one, not two.
+    expect(json(patched.result).revision).toBe(2);
+    expect(json(await call({ method: 'GET', path: '/secrets/retried' })).revision).toBe(2);
+
+    const expired = await under({ kind: 'lost', times: 1, action: 'UpdateItem' }, () => call({ method: 'POST', path: '/secrets/retried/expire' }));
+    expect(expired.attempts).toEqual(['UpdateItem', 'UpdateItem']);
+    expect(expired.result.statusCode, expired.result.body).toBe(200);
+    expect(json(expired.result)).toMatchObject({ revision: 3, expired: true });
+
+    const deleted = await under({ kind: 'lost', times: 1, action: 'TransactWriteItems' }, () => call({ method: 'DELETE', path: '/secrets/retried' }));
+    expect(deleted.attempts).toEqual(['TransactWriteItems', 'TransactWriteItems']);
+    expect(deleted.result.statusCode, deleted.result.body).toBe(204);
+    expect((await harness.store.scanAll()).filter((i) => i.name === 'retried')).toEqual([]);
+    summary.push('faults: a lost answer to PATCH, expire and delete -> 200, 200, 204, each applied once');
   });
 
   it('fails a direct invocation with errorType ServiceUnavailable and a clean error', async () => {

@@ -16,7 +16,7 @@
 // - sealedSecretsPage is a Scan: Limit counts items read before the token filter, so a page may
 //   hold fewer items than the limit and still have a nextKey;
 // - replaceToken writes only if the stored token is still the one read.
-// Each request is atomic, as DynamoDB's are. Every answer is a copy (structuredClone), never a stored
+// Each request is atomic, as DynamoDB's are; write tokens (for SDK retries) are not modelled. Every answer is a copy (structuredClone), never a stored
 // object. `calls` counts requests per method. Not modelled: database failures (503), the wire format
 // of a failed condition's item, and the order of equal expiryDue values (DynamoDB leaves it open).
 // memoryService() wires a SecretService to it with a real Sealer, a movable clock and deterministic
@@ -112,7 +112,7 @@ export class MemorySecretStore implements SecretStore {
     return { items, after: matches.length > query.limit ? items.at(-1)!.name : null };
   }
 
-  async expire(ref: SecretRef, at: string, now: string): Promise<SecretItem> {
+  async expire(ref: SecretRef, at: string, now: string, _writeToken: string): Promise<SecretItem> {
     this.calls.expire += 1;
     const item = this.live(ref, now);
     if (typeof item.expiresAt === 'string' && item.expiresAt < at) throw new ValidationError([{ path: 'at', message: 'is later than the secret\'s expiry' }]);
@@ -120,7 +120,7 @@ export class MemorySecretStore implements SecretStore {
     return structuredClone(item);
   }
 
-  async update(ref: SecretRef, changes: SecretChanges, now: string, expected?: RevisionMatch): Promise<SecretItem> {
+  async update(ref: SecretRef, changes: SecretChanges, now: string, _writeToken: string, expected?: RevisionMatch): Promise<SecretItem> {
     this.calls.update += 1;
     const item = this.live(ref, now);
     if (Array.isArray(expected) && !expected.includes(item.revision)) throw new PreconditionFailed(ref.name);
@@ -136,7 +136,7 @@ export class MemorySecretStore implements SecretStore {
     return structuredClone(item);
   }
 
-  async delete(ref: SecretRef): Promise<void> {
+  async delete(ref: SecretRef, _writeToken: string): Promise<void> {
     this.calls.delete += 1;
     const key = keyOf(secretKey(ref.profileId, ref.name));
     if (!this.items.has(key)) throw new SecretNotFound(ref.name);

@@ -1,7 +1,7 @@
 // The exact DynamoDB requests each operation sends: one request per single-secret
 // operation, every invariant a condition expression, Query (never Scan) for lists.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -121,13 +121,14 @@ describe('list', () => {
 describe('expire', () => {
   it('is one conditional UpdateItem that bumps the revision and enters the expiry index', async () => {
     dynamo.on(UpdateCommand).resolves({ Attributes: item({ revision: 2 }) });
-    await repository.expire(ref, NOW, NOW);
+    await repository.expire(ref, NOW, NOW, 'write-1');
     expect(dynamo.calls()).toHaveLength(1);
     const input = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(input.UpdateExpression).toContain('revision = revision + :one');
     expect(input.UpdateExpression).toContain('expiryShard = :shard');
     expect(input.ConditionExpression).toBe(
-      'attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :now) AND (attribute_not_exists(expiresAt) OR expiresAt >= :at)',
+      'attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :now) AND (attribute_not_exists(expiresAt) OR expiresAt >= :at)' +
+        ' AND (attribute_not_exists(lastWrite) OR lastWrite <> :write)',
     );
     expect(input.ExpressionAttributeValues?.[':shard']).toMatch(/^EXPIRY#\d+$/);
   });
@@ -135,18 +136,18 @@ describe('expire', () => {
   it('tells a later time (400 naming at) from an expired secret (410) by the item returned', async () => {
     const soon = '2026-12-01T01:00:00.000Z';
     dynamo.on(UpdateCommand).rejects(conditionFailed({ pk: { S: 'x' }, expiresAt: { S: soon } }));
-    await expect(repository.expire(ref, '2999-01-01T00:00:00.000Z', NOW)).rejects.toMatchObject({ name: 'ValidationError', errors: [{ path: 'at' }] });
-    await expect(repository.expire(ref, NOW, '2026-12-01T02:00:00.000Z')).rejects.toMatchObject({ name: 'SecretExpired' });
+    await expect(repository.expire(ref, '2999-01-01T00:00:00.000Z', NOW, 'write-1')).rejects.toMatchObject({ name: 'ValidationError', errors: [{ path: 'at' }] });
+    await expect(repository.expire(ref, NOW, '2026-12-01T02:00:00.000Z', 'write-1')).rejects.toMatchObject({ name: 'SecretExpired' });
   });
 });
 
 describe('update', () => {
   it('sets only the named fields, and checks the revision under If-Match', async () => {
     dynamo.on(UpdateCommand).resolves({ Attributes: item({ revision: 4 }) });
-    await repository.update(ref, { description: 'new', expiresAt: null }, NOW, [3, 5]);
+    await repository.update(ref, { description: 'new', expiresAt: null }, NOW, 'write-1', [3, 5]);
     const input = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(input.UpdateExpression).toBe(
-      'SET updatedAt = :now, revision = revision + :one, #description = :description REMOVE expiresAt, expiryShard, expiryDue',
+      'SET updatedAt = :now, revision = revision + :one, lastWrite = :write, #description = :description REMOVE expiresAt, expiryShard, expiryDue',
     );
     expect(input.ConditionExpression).toContain('revision IN (:expected0, :expected1)');
     expect(input.ExpressionAttributeValues).toMatchObject({ ':expected0': 3, ':expected1': 5 });
@@ -154,8 +155,8 @@ describe('update', () => {
 
   it('matches any existing revision under If-Match: *, and none when only weak tags were named', async () => {
     dynamo.on(UpdateCommand).resolves({ Attributes: item({ revision: 4 }) });
-    await repository.update(ref, { description: 'new' }, NOW, 'any');
-    await repository.update(ref, { description: 'new' }, NOW, []);
+    await repository.update(ref, { description: 'new' }, NOW, 'write-1', 'any');
+    await repository.update(ref, { description: 'new' }, NOW, 'write-2', []);
     const [any, none] = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.ConditionExpression);
     expect(any).not.toContain('revision');
     expect(none).toContain('attribute_not_exists(revision)');
@@ -163,15 +164,28 @@ describe('update', () => {
 
   it('answers 412 for a stale revision of a live secret', async () => {
     dynamo.on(UpdateCommand).rejects(conditionFailed({ revision: 5 }));
-    await expect(repository.update(ref, { description: 'x' }, NOW, [3])).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    await expect(repository.update(ref, { description: 'x' }, NOW, 'write-1', [3])).rejects.toMatchObject({ name: 'PreconditionFailed' });
   });
 });
 
 describe('delete', () => {
-  it('is one conditional DeleteItem; 404 when absent', async () => {
-    dynamo.on(DeleteCommand).rejects(conditionFailed());
-    await expect(repository.delete(ref)).rejects.toMatchObject({ name: 'SecretNotFound' });
-    expect(dynamo.commandCalls(DeleteCommand)[0]!.args[0].input.ConditionExpression).toBe('attribute_exists(pk)');
+  it('is one conditional delete in a transaction named by the write token; 404 when absent', async () => {
+    dynamo.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] }),
+    );
+    await expect(repository.delete(ref, 'write-1')).rejects.toMatchObject({ name: 'SecretNotFound' });
+    const input = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input;
+    expect(input.ClientRequestToken).toBe('write-1');
+    expect(input.TransactItems).toEqual([{ Delete: { TableName: 'secrets', Key: { pk: 'PROFILE#alice', sk: 'SECRET#apiKey' }, ConditionExpression: 'attribute_exists(pk)' } }]);
+  });
+});
+
+describe('a retried write', () => {
+  it('whose first attempt took effect answers with the item that attempt left, without writing again', async () => {
+    dynamo.on(UpdateCommand).rejects(conditionFailed({ pk: { S: 'PROFILE#alice' }, name: { S: 'apiKey' }, revision: { N: '4' }, lastWrite: { S: 'write-1' } }));
+    await expect(repository.update(ref, { description: 'x' }, NOW, 'write-1')).resolves.toMatchObject({ revision: 4, name: 'apiKey' });
+    await expect(repository.update(ref, { description: 'x' }, NOW, 'write-2')).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    expect(dynamo.commandCalls(UpdateCommand)[0]!.args[0].input.ConditionExpression).toContain('(attribute_not_exists(lastWrite) OR lastWrite <> :write)');
   });
 });
 
