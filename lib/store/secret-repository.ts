@@ -76,6 +76,26 @@ const conditionFailed = (result: CommandResult | ConditionFailed): result is Con
 // response was lost, and the retry must answer as the first attempt did, not apply it again.
 const NOT_WRITTEN = '(attribute_not_exists(lastWrite) OR lastWrite <> :write)';
 
+/**
+ * The item a change of a live secret left, or why it was refused: absent (404), expired (410), or
+ * `refusal` (the change's own condition). A retry whose first attempt took effect gets that attempt's item.
+ */
+function changedItem(
+  result: CommandResult | ConditionFailed,
+  ref: SecretRef,
+  now: string,
+  writeToken: string,
+  refusal: (existing: Record<string, unknown>) => Error,
+): SecretItem {
+  const written = writtenBy(result, writeToken);
+  if (written) return written;
+  if (!conditionFailed(result)) return result.Attributes!;
+  if (!result.existing) throw new SecretNotFound(ref.name);
+  const expiresAt = stringAttribute(result.existing, 'expiresAt');
+  if (expiresAt !== undefined && expiresAt <= now) throw new SecretExpired(ref.name);
+  throw refusal(result.existing);
+}
+
 /** The item as our own earlier attempt left it, when a retry's condition failed on our own write. */
 function writtenBy(result: CommandResult | ConditionFailed, writeToken: string): SecretItem | undefined {
   if (!conditionFailed(result) || result.existing === undefined) return undefined;
@@ -217,15 +237,10 @@ export class SecretRepository {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    const written = writtenBy(result, writeToken);
-    if (written) return written;
-    if (conditionFailed(result)) {
-      if (!result.existing) throw new SecretNotFound(ref.name);
-      const expiresAt = stringAttribute(result.existing, 'expiresAt');
-      if (expiresAt !== undefined && expiresAt <= now) throw new SecretExpired(ref.name);
-      throw new ValidationError([{ path: 'at', message: `is later than the secret's expiry (${expiresAt}): extend it with PATCH expiresAt` }]);
-    }
-    return result.Attributes!;
+    return changedItem(result, ref, now, writeToken, (existing) => {
+      const expiresAt = stringAttribute(existing, 'expiresAt');
+      return new ValidationError([{ path: 'at', message: `is later than the secret's expiry (${expiresAt}): extend it with PATCH expiresAt` }]);
+    });
   }
 
   /**
@@ -271,15 +286,7 @@ export class SecretRepository {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    const written = writtenBy(result, writeToken);
-    if (written) return written;
-    if (conditionFailed(result)) {
-      if (!result.existing) throw new SecretNotFound(ref.name);
-      const expiresAt = stringAttribute(result.existing, 'expiresAt');
-      if (expiresAt !== undefined && expiresAt <= now) throw new SecretExpired(ref.name);
-      throw new PreconditionFailed(ref.name);
-    }
-    return result.Attributes!;
+    return changedItem(result, ref, now, writeToken, () => new PreconditionFailed(ref.name));
   }
 
   /**
