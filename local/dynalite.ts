@@ -1,9 +1,11 @@
 // The fallback local DynamoDB where no Java runs DynamoDB Local: dynalite, in this process,
-// plus the one DynamoDB feature the store relies on that it lacks (ReturnValuesOnConditionCheckFailure).
+// plus the DynamoDB features the store relies on that it lacks: ReturnValuesOnConditionCheckFailure
+// (patched in) and transactions (served in front of it, local/dynalite-transactions.ts).
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LocalDynamo } from './dynamodb.js';
+import { DynaliteTransactions } from './dynalite-transactions.js';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: { path?: string; createTableMs?: number }) => Server;
@@ -35,18 +37,28 @@ export async function startDynalite(options: { port?: number; path?: string } = 
   const server = dynalite({ createTableMs: 0, ...(options.path && { path: options.path }) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => resolve());
   });
   // DynamoDB keeps idle connections open for minutes, Node's server only 5 s. Suspected (not
   // reproduced in isolation) of the ECONNRESETs that failed 50-way concurrency tests in a CI
   // run on a badly stalled VM: sockets closed by the server just as the client reused them.
   server.keepAliveTimeout = 120_000;
-  const port = (server.address() as AddressInfo).port;
+  const transactions = new DynaliteTransactions({ port: (server.address() as AddressInfo).port });
+  const front = await transactions.listen(options.port ?? 0);
+  const port = (front.address() as AddressInfo).port;
+  const closeServer = (s: Server) => new Promise<void>((resolve) => {
+    s.closeAllConnections();
+    s.close(() => resolve());
+  });
   return {
     kind: 'dynalite',
     streams: false,
     endpoint: `http://127.0.0.1:${port}`,
     port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await closeServer(front);
+      transactions.close();
+      await closeServer(server);
+    },
   };
 }
