@@ -162,7 +162,7 @@ export class DynaliteTransactions {
     });
   }
 
-  private async transactWrite(input: Record<string, unknown>): Promise<Record<string, never>> {
+  private async transactWrite(input: Record<string, unknown>): Promise<object> {
     const { ClientRequestToken: token, ...request } = input;
     const now = Date.now();
     for (const [key, seen] of this.clientTokens) if (now - seen.at > CLIENT_TOKEN_MS) this.clientTokens.delete(key);
@@ -221,16 +221,10 @@ export class DynaliteTransactions {
   }
 
   private async apply(item: WriteItem): Promise<void> {
-    if ('Put' in item) {
-      const { ReturnValuesOnConditionCheckFailure: _, ...put } = item.Put;
-      await this.db.send(new PutItemCommand(put));
-    } else if ('Update' in item) {
-      const { ReturnValuesOnConditionCheckFailure: _, ...update } = item.Update;
-      await this.db.send(new UpdateItemCommand(update));
-    } else if ('Delete' in item) {
-      const { ReturnValuesOnConditionCheckFailure: _, ...remove } = item.Delete;
-      await this.db.send(new DeleteItemCommand(remove));
-    }
+    // Its condition held a moment ago and nothing has run since: apply it as it is.
+    if ('Put' in item) await this.db.send(new PutItemCommand(item.Put));
+    else if ('Update' in item) await this.db.send(new UpdateItemCommand(item.Update));
+    else if ('Delete' in item) await this.db.send(new DeleteItemCommand(item.Delete));
   }
 
   private async keyOf(tableName: string, item: Attributes): Promise<Attributes> {
