@@ -5,6 +5,7 @@ import type { FunctionTraits } from '../lib/lambda/secret-function.js';
 import type { IndexName } from '../lib/store/table.js';
 
 export type DynamoAction =
+  | 'GetItem'
   | 'PutItem'
   | 'UpdateItem'
   | 'DeleteItem'

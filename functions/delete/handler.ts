@@ -1,8 +1,9 @@
 import { deleteInput } from '../../lib/domain/inputs.js';
-import { secretFunction } from '../../lib/lambda/secret-function.js';
+import { secretFunction, writeOptions } from '../../lib/lambda/secret-function.js';
 import config from './config.js';
 
-export const handler = secretFunction(config, deleteInput, async ({ profileId, input }, { secrets }) => {
-  await secrets.delete(profileId, input.name);
-  return { status: 204 };
+export const handler = secretFunction(config, deleteInput, async (request, { secrets }) => {
+  const write = writeOptions(request);
+  await secrets.delete(request.profileId, request.input.name, write.options);
+  return { status: 204, headers: write.headers() };
 });

@@ -43,6 +43,8 @@ export class Sealer {
   private readonly bindingKeys: KeyObject[];
   /** The cursor key of every listed key, in list order: a cursor verifies under any of them. */
   readonly cursorKeys: KeyObject[];
+  /** Keys of the MACs that let an idempotency key's record recognise a value without holding it. */
+  private readonly requestKeys: KeyObject[];
   readonly sealingKey: number;
   readonly sealableUntil: number;
 
@@ -57,6 +59,7 @@ export class Sealer {
     this.fernet = new MultiFernet([keys[this.sealingKey]!, ...keys.filter((_, i) => i !== this.sealingKey)]);
     this.bindingKeys = keys.map((k) => deriveKey(k, 'binding/v1'));
     this.cursorKeys = keys.map((k) => deriveKey(k, 'cursor/v1'));
+    this.requestKeys = keys.map((k) => deriveKey(k, 'request/v1'));
     this.fingerprints = keys.map(keyFingerprint);
   }
 
@@ -102,6 +105,20 @@ export class Sealer {
     // The MultiFernet holds the sealing key first.
     if (index === 0) return this.sealingKey;
     return index <= this.sealingKey ? index - 1 : index;
+  }
+
+  /** A MAC of a request's value under the sealing key: what a repeat is compared with, never the value itself. */
+  requestMac(value: string): string {
+    return createHmac('sha256', this.requestKeys[this.sealingKey]!).update(value, 'utf8').digest('base64url');
+  }
+
+  /** Whether `mac` is requestMac(value) under one of the keys. */
+  isRequestMac(value: string, mac: string): boolean {
+    const presented = Buffer.from(mac, 'base64url');
+    return this.requestKeys.some((key) => {
+      const expected = createHmac('sha256', key).update(value, 'utf8').digest();
+      return expected.length === presented.length && timingSafeEqual(expected, presented);
+    });
   }
 
   /** Re-encrypts under the sealing key, keeping the token's timestamp; the binding follows. */

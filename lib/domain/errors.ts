@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'SecretAlreadyExists'
   | 'SecretExpired'
   | 'PreconditionFailed'
+  | 'IdempotencyKeyReused'
   | 'PayloadTooLarge'
   | 'UnsupportedMediaType'
   | 'DecryptionFailed'
@@ -96,6 +97,16 @@ export class PreconditionFailed extends SecretStoreError {
   readonly title = 'Precondition failed';
   constructor(name: string) {
     super(`The secret '${name}' has changed since the revision named in If-Match.`);
+  }
+}
+
+/** An idempotency key already used, within its retention, for a different request of the profile. */
+export class IdempotencyKeyReused extends SecretStoreError {
+  override readonly name = 'IdempotencyKeyReused';
+  readonly status = 422;
+  readonly title = 'Idempotency key reused';
+  constructor(hours: number) {
+    super(`This idempotency key was used for a different request in the last ${hours} hours. Use a new key for a new request.`);
   }
 }
 

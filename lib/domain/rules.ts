@@ -40,6 +40,9 @@ export const userProfileId = z
     z.refine((id) => id.normalize('NFC') === id, 'must be in Unicode normalization form C'),
   );
 
+/** An idempotency key (Idempotency-Key, clientToken): a UUID or any other 1-255 visible ASCII characters. */
+export const idempotencyKey = z.string().check(z.regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 visible ASCII characters'));
+
 export const secretValue = z
   .string()
   .check(

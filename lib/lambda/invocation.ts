@@ -13,7 +13,7 @@ import {
   isSecretStoreError,
   type SecretStoreError,
 } from '../domain/errors.js';
-import { parse, userProfileId } from '../domain/rules.js';
+import { idempotencyKey, parse, userProfileId } from '../domain/rules.js';
 
 /** What the operation sees, whoever called: the adapter makes it the request's event. */
 export interface Invocation {
@@ -23,6 +23,8 @@ export interface Invocation {
   input: Record<string, unknown>;
   /** Lower-cased request headers; empty for direct invocations. */
   headers: Record<string, string>;
+  /** The client's idempotency key: the Idempotency-Key header (HTTP) or clientToken (direct). */
+  idempotencyKey?: string;
 }
 
 export interface Outcome {
@@ -36,6 +38,8 @@ export interface InvocationOptions {
   profile: 'required' | 'none';
   /** Query parameters the route reads (none by default); its input then comes from the query, not a body. */
   query?: readonly string[];
+  /** It takes a client's idempotency key; elsewhere clientToken is an unknown field and the header is ignored. */
+  idempotencyKey?: boolean;
   profileClaim: string;
   maxBodyBytes: number;
   logger: Logger;
@@ -92,7 +96,8 @@ export function invocationAdapter(options: InvocationOptions): MiddlewareObj {
     ].filter((e) => e !== undefined);
     if (errors.length > 0) throw new ValidationError(errors);
     const fromHeaders = Object.fromEntries(Object.entries(HEADER_FIELDS).flatMap(([header, field]) => (header in headers ? [[field, headers[header]]] : [])));
-    return { profileId, input: { ...body, ...query, ...pathParameters, ...fromHeaders }, headers };
+    const key = options.idempotencyKey && 'idempotency-key' in headers ? parse(idempotencyKey, headers['idempotency-key'], 'Idempotency-Key') : undefined;
+    return { profileId, input: { ...body, ...query, ...pathParameters, ...fromHeaders }, headers, ...(key !== undefined && { idempotencyKey: key }) };
   };
 
   /** The profile from the verified claim; a token without a usable one is Unauthorized, naming the claim. */
@@ -133,7 +138,10 @@ export function invocationAdapter(options: InvocationOptions): MiddlewareObj {
       if (profile !== undefined) throw new ValidationError([{ path: 'userProfileId', message: 'is not a known field' }]);
       return { profileId: '', input, headers: {} };
     }
-    return { profileId: parse(userProfileId, profile, 'userProfileId'), input, headers: {} };
+    const profileId = parse(userProfileId, profile, 'userProfileId');
+    if (!options.idempotencyKey || input.clientToken === undefined) return { profileId, input, headers: {} };
+    const { clientToken, ...rest } = input;
+    return { profileId, input: rest, headers: {}, idempotencyKey: parse(idempotencyKey, clientToken, 'clientToken') };
   };
 
   const after = async (request: InvocationRequest): Promise<void> => {

@@ -25,6 +25,8 @@ export interface FunctionTraits {
   keys: boolean;
   /** Over HTTP: the query parameters its route reads (its input then comes from the query, not a body). */
   route?: { path: string; query?: readonly string[] };
+  /** A write that takes a client's idempotency key (Idempotency-Key, clientToken). */
+  idempotent?: true;
 }
 
 /** The operation's input: a schema for the Invocation's input fields, or a parser of the whole Invocation. */
@@ -33,6 +35,8 @@ export type InputRule<Input> = z.ZodMiniType<Input> | ((invocation: Invocation) 
 export interface OperationRequest<Input> {
   profileId: string;
   input: Input;
+  /** The client's idempotency key, for functions that declare `idempotent`. */
+  idempotencyKey?: string;
 }
 
 export interface Dependencies {
@@ -88,6 +92,7 @@ export function secretFunction<Input>(traits: FunctionTraits, inputRule: InputRu
       invocationAdapter({
         profile: traits.profile,
         query: traits.route?.query,
+        idempotencyKey: traits.idempotent === true,
         profileClaim: config.PROFILE_CLAIM,
         maxBodyBytes: config.MAX_BODY_BYTES,
         logger,
@@ -98,8 +103,21 @@ export function secretFunction<Input>(traits: FunctionTraits, inputRule: InputRu
       const input = inputOf(invocation);
       const secrets = await secretService(traits.keys);
       const timeLeft = () => context.getRemainingTimeInMillis();
-      return operation({ profileId: invocation.profileId, input }, { secrets, logger, metrics, config, timeLeft });
+      const request = { profileId: invocation.profileId, input, idempotencyKey: invocation.idempotencyKey };
+      return operation(request, { secrets, logger, metrics, config, timeLeft });
     });
+}
+
+/**
+ * What a keyed write tells the service, and how its answer shows a replay: `Idempotent-Replayed:
+ * true` when the result is an earlier request's.
+ */
+export function writeOptions(request: OperationRequest<unknown>) {
+  const replay = { replayed: false };
+  return {
+    options: { idempotencyKey: request.idempotencyKey, onReplay: () => (replay.replayed = true) },
+    headers: (): Record<string, string> => (replay.replayed ? { 'Idempotent-Replayed': 'true' } : {}),
+  };
 }
 
 /** A secret answer; the ETag is its revision, for If-Match on the next PATCH. */

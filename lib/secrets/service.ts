@@ -3,19 +3,30 @@
 // table's stream (lib/audit), so no operation publishes anything itself.
 import { randomUUID } from 'node:crypto';
 import { KeysTooOld, UnsealError, type SealContext, type SealedValue, type Sealer } from '../crypto/sealer.js';
-import { DecryptionFailed, SecretDamaged, ServiceUnavailable, ValidationError } from '../domain/errors.js';
+import { DecryptionFailed, SecretDamaged, SecretNotFound, ServiceUnavailable, ValidationError } from '../domain/errors.js';
 import type { RevisionMatch } from '../domain/rules.js';
 import type { CurrentKeys } from '../keys/key-source.js';
 import { LIST_LIMIT_DEFAULT, type CreateInput, type ListInput, type UpdateInput } from '../domain/inputs.js';
 import { createdAttributes, toSecret, type Secret, type SecretItem } from '../domain/secret.js';
-import { expiryIndexEntry, type SecretRef, type SecretRepository } from '../store/secret-repository.js';
+import {
+  applyChanges,
+  expiryIndexEntry,
+  type Once,
+  type RequestRecord,
+  type SecretChanges,
+  type SecretRef,
+  type SecretRepository,
+} from '../store/secret-repository.js';
 import { allExpiryShards, idIndexKey, secretKey, type PrimaryKey } from '../store/table.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { KeyedRequest, type KeyedOperation } from './requests.js';
 
 const SWEEP_PAGE = 100;
 // Sweep writes in flight at once: at 5 ms a request, 25 make about 5,000 a second.
 const SWEEP_CONCURRENCY = 25;
 const ROTATE_PAGE = 100;
+// A keyed change reads the secret, then writes if it has not moved on since; this many tries.
+const CHANGE_ATTEMPTS = 3;
 
 /** The store the service needs: SecretRepository's operations (tests hand in an in-memory one). */
 export type SecretStore = Pick<SecretRepository, keyof SecretRepository>;
@@ -40,6 +51,12 @@ export interface SecretServiceDeps {
 }
 
 export type SecretWithValue = Secret & { value: string };
+
+/** How a write was asked for: with a client's idempotency key, told when it answers from an earlier request. */
+export interface WriteOptions {
+  idempotencyKey?: string;
+  onReplay?: () => void;
+}
 
 /** A secret is named either by its name or (direct invocation) by its id. */
 export type SecretLookup = { name: string } | { id: string };
@@ -72,7 +89,7 @@ export interface SecretList {
 export class SecretService {
   constructor(private readonly deps: SecretServiceDeps) {}
 
-  async create(profileId: string, input: CreateInput): Promise<Secret> {
+  async create(profileId: string, input: CreateInput, options: WriteOptions = {}): Promise<Secret> {
     const now = this.deps.now().toISOString();
     if (input.expiresAt != null && input.expiresAt <= now) {
       throw new ValidationError([{ path: 'expiresAt', message: 'must be in the future' }]);
@@ -92,8 +109,15 @@ export class SecretService {
       ...this.seal(ref, input.value),
       ...(input.expiresAt != null && expiryIndexEntry(ref, input.expiresAt)),
     } as SecretItem;
-    await this.deps.repository.create(item);
-    return toSecret(item, now, input.name);
+    const secret = toSecret(item, now, input.name);
+    if (options.idempotencyKey === undefined) {
+      await this.deps.repository.create(item);
+      return secret;
+    }
+    const { value, ...fields } = input;
+    const request = this.keyed(options, 'create', input.name, fields, value);
+    const outcome = await this.deps.repository.createOnce(item, request.record(secret, new Date(now)), this.writeToken());
+    return this.answer(request, outcome, options, () => secret);
   }
 
   async get(profileId: string, lookup: SecretLookup): Promise<SecretWithValue> {
@@ -132,23 +156,85 @@ export class SecretService {
     };
   }
 
-  async expire(profileId: string, name: string, at?: string): Promise<Secret> {
+  async expire(profileId: string, name: string, at?: string, options: WriteOptions = {}): Promise<Secret> {
+    const ref = { profileId, name };
+    if (options.idempotencyKey !== undefined) {
+      // The request as sent: "now" is when it was first made, and a repeat means that moment.
+      const request = this.keyed(options, 'expire', name, { at: at ?? null });
+      return this.changeOnce(ref, request, options, (now) => ({ expiresAt: at ?? now }), (record, revision, now, write) =>
+        this.deps.repository.expireOnce(ref, at ?? now, now, write, { record, revision }),
+      );
+    }
     const now = this.deps.now().toISOString();
-    const item = await this.deps.repository.expire({ profileId, name }, at ?? now, now, this.writeToken());
+    const item = await this.deps.repository.expire(ref, at ?? now, now, this.writeToken());
     return toSecret(item, now, name);
   }
 
-  async update(profileId: string, name: string, input: UpdateInput, expected?: RevisionMatch): Promise<Secret> {
+  async update(profileId: string, name: string, input: UpdateInput, expected?: RevisionMatch, options: WriteOptions = {}): Promise<Secret> {
     const ref = { profileId, name };
     const { value, ...metadata } = input;
     const sealed = value === undefined ? {} : this.seal(ref, value);
+    if (options.idempotencyKey !== undefined) {
+      const request = this.keyed(options, 'update', name, { ...metadata, ifMatch: expected ?? null }, value);
+      return this.changeOnce(ref, request, options, () => ({ ...metadata, ...sealed }), (record, revision, now, write) =>
+        this.deps.repository.updateOnce(ref, { ...metadata, ...sealed }, now, write, expected, { record, revision }),
+      );
+    }
     const now = this.deps.now().toISOString();
     const item = await this.deps.repository.update(ref, { ...metadata, ...sealed }, now, this.writeToken(), expected);
     return toSecret(item, now, name);
   }
 
-  async delete(profileId: string, name: string): Promise<void> {
-    await this.deps.repository.delete({ profileId, name }, this.writeToken());
+  async delete(profileId: string, name: string, options: WriteOptions = {}): Promise<void> {
+    const ref = { profileId, name };
+    if (options.idempotencyKey === undefined) return this.deps.repository.delete(ref, this.writeToken());
+    const request = this.keyed(options, 'delete', name, {});
+    const outcome = await this.deps.repository.deleteOnce(ref, this.writeToken(), request.record(null, this.deps.now()));
+    this.answer(request, outcome, options, () => null);
+  }
+
+  private keyed(options: WriteOptions, operation: KeyedOperation, name: string, fields: Record<string, unknown>, value?: string): KeyedRequest {
+    const sealer = value === undefined ? undefined : this.deps.keys.sealer();
+    return new KeyedRequest(options.idempotencyKey!, operation, name, fields, sealer && { plaintext: value!, sealer });
+  }
+
+  /** What a keyed write answers: its own result, or the earlier request's. */
+  private answer<T>(request: KeyedRequest, outcome: Once<void>, options: WriteOptions, result: () => T): T {
+    return 'earlier' in outcome ? this.replay(request, outcome.earlier, options) : result();
+  }
+
+  /** The earlier request's result (told through onReplay), or IdempotencyKeyReused. */
+  private replay<T>(request: KeyedRequest, earlier: RequestRecord, options: WriteOptions): T {
+    const result = request.replay<T>(earlier);
+    options.onReplay?.();
+    return result;
+  }
+
+  /**
+   * A keyed update or expire: reads the secret and the key's record together, then writes the
+   * change and its record (with the result, computed from the item read) in one transaction that
+   * holds only if the secret is still at the revision read. A secret that moved on is read again.
+   */
+  private async changeOnce(
+    ref: SecretRef,
+    request: KeyedRequest,
+    options: WriteOptions,
+    changesAt: (now: string) => SecretChanges,
+    write: (record: RequestRecord, revision: number, now: string, writeToken: string) => Promise<Once<void>>,
+  ): Promise<Secret> {
+    for (let attempt = 1; attempt <= CHANGE_ATTEMPTS; attempt += 1) {
+      const nowDate = this.deps.now();
+      const now = nowDate.toISOString();
+      const { earlier, item } = await this.deps.repository.readRequest(ref, request.key, now);
+      if (earlier) return this.replay(request, earlier, options);
+      if (!item) throw new SecretNotFound(ref.name);
+      const writeToken = this.writeToken();
+      const secret = toSecret(applyChanges(item, changesAt(now), now, writeToken), now, ref.name);
+      const outcome = await write(request.record(secret, nowDate), item.revision, now, writeToken);
+      if (!('moved' in outcome)) return this.answer(request, outcome, options, () => secret);
+    }
+    // Written to by others on every try: busy, and a retry with the same key is safe.
+    throw new ServiceUnavailable('database');
   }
 
   /**

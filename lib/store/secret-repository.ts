@@ -2,7 +2,15 @@
 // condition expression carries the invariant; lists and sweeps are Query, never Scan (only
 // rotation, a maintenance job, scans).
 import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactGetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   PreconditionFailed,
@@ -23,6 +31,7 @@ import {
   idIndexKey,
   nameFromSortKey,
   profilePartition,
+  requestKey,
   secretKey,
   secretSortPrefix,
   TTL_ATTRIBUTE,
@@ -64,6 +73,27 @@ const LIST_WIDER_QUERY_MAX = 1_000;
 // What a list reads: what a Secret is made of, and the sort key that names a damaged one.
 const LISTED_ATTRIBUTES = [...PUBLIC_SOURCE_ATTRIBUTES, 'sk'];
 
+/** What an idempotency key remembers: the request it was first used for, and that request's result. */
+export interface RequestRecord {
+  /** The key's digest, which names the record within the profile. */
+  key: string;
+  /** Digest of the operation, the secret's name and the request's fields other than its value. */
+  fingerprint: string;
+  /** MAC of the request's value (a create, a PATCH that sets one): never the value or its plain hash. */
+  valueMac?: string;
+  /** The first result as JSON: a Secret, or null (a delete). */
+  result: string;
+  createdAt: string;
+  /** Epoch seconds from which the key is free again (DynamoDB's TTL removes the record some time later). */
+  purgeAt: number;
+}
+
+/**
+ * A keyed write: it took effect (`done`), or the key's record of an earlier request answers
+ * instead (`earlier`), or (a change) the secret moved on after it was read and must be read again.
+ */
+export type Once<T> = { done: T } | { earlier: RequestRecord } | { moved: true };
+
 /** A condition expression that did not hold, with the item as it was (when asked for). */
 interface ConditionFailed {
   conditionFailed: true;
@@ -90,11 +120,97 @@ function changedItem(
   const written = writtenBy(result, writeToken);
   if (written) return written;
   if (!conditionFailed(result)) return result.Attributes!;
-  if (!result.existing) throw new SecretNotFound(ref.name);
-  const expiresAt = stringAttribute(result.existing, 'expiresAt');
-  if (expiresAt !== undefined && expiresAt <= now) throw new SecretExpired(ref.name);
-  throw refusal(result.existing);
+  throw whyRefused(result.existing, ref, now, refusal);
 }
+
+/** Why a change of a live secret did not hold: absent (404), expired (410), or its own condition. */
+function whyRefused(existing: Record<string, unknown> | undefined, ref: SecretRef, now: string, refusal: (existing: Record<string, unknown>) => Error): Error {
+  if (!existing) return new SecretNotFound(ref.name);
+  const expiresAt = stringAttribute(existing, 'expiresAt');
+  if (expiresAt !== undefined && expiresAt <= now) return new SecretExpired(ref.name);
+  return refusal(existing);
+}
+
+/** A change of a live secret: its UpdateItem expressions, and why it may be refused. */
+interface Change {
+  update: {
+    UpdateExpression: string;
+    ConditionExpression: string;
+    ExpressionAttributeNames?: Record<string, string>;
+    ExpressionAttributeValues: Record<string, unknown>;
+  };
+  refusal: (existing: Record<string, unknown>) => Error;
+}
+
+/**
+ * The expressions that set `changes` (`expiresAt: null` clears the expiry and leaves the expiry
+ * index) on a live secret, as a new revision written by `writeToken`. applyChanges is the same in code.
+ */
+function changeExpressions(ref: SecretRef, changes: SecretChanges, now: string, writeToken: string) {
+  const set = ['updatedAt = :now', 'revision = revision + :one', 'lastWrite = :write'];
+  const remove: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':now': now, ':one': 1, ':write': writeToken };
+  for (const [field, value] of Object.entries(changes)) {
+    if (value === undefined || field === 'expiresAt') continue;
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    set.push(`#${field} = :${field}`);
+  }
+  if (changes.expiresAt === null) {
+    remove.push('expiresAt', 'expiryShard', 'expiryDue');
+  } else if (changes.expiresAt !== undefined) {
+    set.push('expiresAt = :expiresAt', 'expiryShard = :shard', 'expiryDue = :expiresAt');
+    values[':expiresAt'] = changes.expiresAt;
+    values[':shard'] = expiryShard(ref.profileId, ref.name);
+  }
+  return {
+    expression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+    names,
+    values,
+  };
+}
+
+/** The item a change leaves: what changeExpressions writes, computed from the item it applies to. */
+export function applyChanges(item: SecretItem, changes: SecretChanges, now: string, writeToken: string): SecretItem {
+  const next: Record<string, unknown> = { ...item };
+  for (const [field, value] of Object.entries(changes)) {
+    if (value !== undefined && field !== 'expiresAt') next[field] = value;
+  }
+  if (changes.expiresAt === null) {
+    delete next.expiresAt;
+    delete next.expiryShard;
+    delete next.expiryDue;
+  } else if (changes.expiresAt !== undefined) {
+    Object.assign(next, { expiresAt: changes.expiresAt }, expiryIndexEntry({ profileId: item.profileId, name: item.name }, changes.expiresAt));
+  }
+  return { ...next, updatedAt: now, revision: item.revision + 1, lastWrite: writeToken } as SecretItem;
+}
+
+/** An idempotency key's record as stored, or undefined when it is not one (damaged by hand). */
+function requestRecordOf(item: Record<string, unknown> | undefined): RequestRecord | undefined {
+  const { sk, fingerprint, valueMac, result, createdAt, purgeAt } = item ?? {};
+  if (typeof sk !== 'string' || typeof fingerprint !== 'string' || typeof result !== 'string' || typeof purgeAt !== 'number') return undefined;
+  return {
+    key: sk.slice(sk.indexOf('#') + 1),
+    fingerprint,
+    ...(typeof valueMac === 'string' && { valueMac }),
+    result,
+    createdAt: String(createdAt),
+    purgeAt,
+  };
+}
+
+const epochSeconds = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
+
+/** The cancellation reasons of a transaction DynamoDB refused; undefined for any other failure. */
+function cancellationReasons(error: unknown): { Code?: string; Item?: Record<string, AttributeValue> }[] | undefined {
+  if (!(error instanceof TransactionCanceledException)) return undefined;
+  return (error as { CancellationReasons?: { Code?: string; Item?: Record<string, AttributeValue> }[] }).CancellationReasons ?? [];
+}
+
+// Reasons that mean "try again later", not "your request is wrong".
+const TRANSIENT_CANCELLATIONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
 
 /** The item as our own earlier attempt left it, when a retry's condition failed on our own write. */
 function writtenBy(result: CommandResult | ConditionFailed, writeToken: string): SecretItem | undefined {
@@ -215,32 +331,9 @@ export class SecretRepository {
     return { items, after: typeof lastEvaluated === 'string' ? nameFromSortKey(lastEvaluated) : null };
   }
 
-  /** Sets the expiry of a live secret and bumps its revision. */
+  /** Sets the expiry of a live secret and bumps its revision; only ever brings it forward. */
   async expire(ref: SecretRef, at: string, now: string, writeToken: string): Promise<SecretItem> {
-    const result = await this.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: secretKey(ref.profileId, ref.name),
-        UpdateExpression:
-          'SET expiresAt = :at, updatedAt = :now, revision = revision + :one, expiryShard = :shard, expiryDue = :due, lastWrite = :write',
-        // Expire only brings an expiry forward; a later one is set with PATCH expiresAt.
-        ConditionExpression: `${EXISTS} AND ${NOT_EXPIRED} AND (attribute_not_exists(expiresAt) OR expiresAt >= :at) AND ${NOT_WRITTEN}`,
-        ExpressionAttributeValues: {
-          ':at': at,
-          ':now': now,
-          ':one': 1,
-          ':shard': expiryShard(ref.profileId, ref.name),
-          ':due': at,
-          ':write': writeToken,
-        },
-        ReturnValues: 'ALL_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
-    return changedItem(result, ref, now, writeToken, (existing) => {
-      const expiresAt = stringAttribute(existing, 'expiresAt');
-      return new ValidationError([{ path: 'at', message: `is later than the secret's expiry (${expiresAt}): extend it with PATCH expiresAt` }]);
-    });
+    return this.change(ref, this.expiry(ref, at, now, writeToken), now, writeToken);
   }
 
   /**
@@ -248,23 +341,77 @@ export class SecretRepository {
    * different fields all take effect. With `expected` (If-Match) it is a check-and-set.
    */
   async update(ref: SecretRef, changes: SecretChanges, now: string, writeToken: string, expected?: RevisionMatch): Promise<SecretItem> {
-    const set = ['updatedAt = :now', 'revision = revision + :one', 'lastWrite = :write'];
-    const remove: string[] = [];
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':now': now, ':one': 1, ':write': writeToken };
-    for (const [field, value] of Object.entries(changes)) {
-      if (value === undefined || field === 'expiresAt') continue;
-      names[`#${field}`] = field;
-      values[`:${field}`] = value;
-      set.push(`#${field} = :${field}`);
+    return this.change(ref, this.edit(ref, changes, now, writeToken, expected), now, writeToken);
+  }
+
+  /**
+   * Deletes a secret (live, expired or swept); SecretNotFound when absent. A transaction of one
+   * item, for its ClientRequestToken: DynamoDB answers a retry of a delete that took effect (its
+   * response lost) as the first attempt, for 10 minutes, where a plain delete would find nothing.
+   */
+  async delete(ref: SecretRef, writeToken: string): Promise<void> {
+    const outcome = await this.transact(writeToken, [this.deletion(ref)]);
+    if (outcome !== 'done') throw new SecretNotFound(ref.name);
+  }
+
+  /** A keyed request's record, unless its time has passed, and the secret it names, read together. */
+  async readRequest(ref: SecretRef, key: string, now: string): Promise<{ earlier?: RequestRecord; item?: SecretItem }> {
+    try {
+      const result = await this.db.send(
+        new TransactGetCommand({
+          TransactItems: [
+            { Get: { TableName: this.tableName, Key: requestKey(ref.profileId, key) } },
+            { Get: { TableName: this.tableName, Key: secretKey(ref.profileId, ref.name) } },
+          ],
+        }),
+      );
+      const [record, secret] = (result.Responses ?? []).map((response) => response?.Item);
+      const earlier = requestRecordOf(record);
+      // A record past its time may wait days for TTL: the key is free again.
+      return { earlier: earlier && earlier.purgeAt > epochSeconds(now) ? earlier : undefined, item: secret as SecretItem | undefined };
+    } catch (error) {
+      throw translateDatabaseError(error);
     }
-    if (changes.expiresAt === null) {
-      remove.push('expiresAt', 'expiryShard', 'expiryDue');
-    } else if (changes.expiresAt !== undefined) {
-      set.push('expiresAt = :expiresAt', 'expiryShard = :shard', 'expiryDue = :expiresAt');
-      values[':expiresAt'] = changes.expiresAt;
-      values[':shard'] = expiryShard(ref.profileId, ref.name);
-    }
+  }
+
+  /** create, and the key's record of it, in one transaction. */
+  async createOnce(item: SecretItem, record: RequestRecord, writeToken: string): Promise<Once<void>> {
+    const outcome = await this.transact(writeToken, [
+      this.recordPut(item.profileId, record),
+      { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+    ]);
+    if (outcome === 'done') return { done: undefined };
+    if ('earlier' in outcome) return outcome;
+    throw new SecretAlreadyExists(item.name);
+  }
+
+  /** update, and the key's record of it, in one transaction, if the secret is still at `revision`. */
+  async updateOnce(
+    ref: SecretRef,
+    changes: SecretChanges,
+    now: string,
+    writeToken: string,
+    expected: RevisionMatch | undefined,
+    keyed: { record: RequestRecord; revision: number },
+  ): Promise<Once<void>> {
+    return this.changeOnce(ref, this.edit(ref, changes, now, writeToken, expected), now, writeToken, keyed);
+  }
+
+  /** expire, and the key's record of it, in one transaction, if the secret is still at `revision`. */
+  async expireOnce(ref: SecretRef, at: string, now: string, writeToken: string, keyed: { record: RequestRecord; revision: number }): Promise<Once<void>> {
+    return this.changeOnce(ref, this.expiry(ref, at, now, writeToken), now, writeToken, keyed);
+  }
+
+  /** delete, and the key's record of it, in one transaction. */
+  async deleteOnce(ref: SecretRef, writeToken: string, record: RequestRecord): Promise<Once<void>> {
+    const outcome = await this.transact(writeToken, [this.recordPut(ref.profileId, record), this.deletion(ref)]);
+    if (outcome === 'done') return { done: undefined };
+    if ('earlier' in outcome) return outcome;
+    throw new SecretNotFound(ref.name);
+  }
+
+  private edit(ref: SecretRef, changes: SecretChanges, now: string, writeToken: string, expected?: RevisionMatch): Change {
+    const { expression, names, values } = changeExpressions(ref, changes, now, writeToken);
     let condition = `${EXISTS} AND ${NOT_EXPIRED} AND ${NOT_WRITTEN}`;
     if (Array.isArray(expected)) {
       // No revision listed (only weak tags): nothing matches, and an existing secret answers 412.
@@ -274,37 +421,115 @@ export class SecretRepository {
         expected.forEach((revision, i) => (values[`:expected${i}`] = revision));
       }
     }
+    return {
+      update: {
+        UpdateExpression: expression,
+        ConditionExpression: condition,
+        ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+        ExpressionAttributeValues: values,
+      },
+      refusal: () => new PreconditionFailed(ref.name),
+    };
+  }
+
+  private expiry(ref: SecretRef, at: string, now: string, writeToken: string): Change {
+    const { expression, values } = changeExpressions(ref, { expiresAt: at }, now, writeToken);
+    return {
+      update: {
+        UpdateExpression: expression,
+        // Expire only brings an expiry forward; a later one is set with PATCH expiresAt.
+        ConditionExpression: `${EXISTS} AND ${NOT_EXPIRED} AND (attribute_not_exists(expiresAt) OR expiresAt >= :expiresAt) AND ${NOT_WRITTEN}`,
+        ExpressionAttributeValues: values,
+      },
+      refusal: (existing) => {
+        const expiresAt = stringAttribute(existing, 'expiresAt');
+        return new ValidationError([{ path: 'at', message: `is later than the secret's expiry (${expiresAt}): extend it with PATCH expiresAt` }]);
+      },
+    };
+  }
+
+  private async change(ref: SecretRef, change: Change, now: string, writeToken: string): Promise<SecretItem> {
     const result = await this.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: secretKey(ref.profileId, ref.name),
-        UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
-        ConditionExpression: condition,
-        ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
-        ExpressionAttributeValues: values,
+        ...change.update,
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return changedItem(result, ref, now, writeToken, () => new PreconditionFailed(ref.name));
+    return changedItem(result, ref, now, writeToken, change.refusal);
+  }
+
+  private async changeOnce(
+    ref: SecretRef,
+    change: Change,
+    now: string,
+    writeToken: string,
+    keyed: { record: RequestRecord; revision: number },
+  ): Promise<Once<void>> {
+    const outcome = await this.transact(writeToken, [
+      this.recordPut(ref.profileId, keyed.record),
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: secretKey(ref.profileId, ref.name),
+          ...change.update,
+          ConditionExpression: `${change.update.ConditionExpression} AND revision = :read`,
+          ExpressionAttributeValues: { ...change.update.ExpressionAttributeValues, ':read': keyed.revision },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+    ]);
+    if (outcome === 'done') return { done: undefined };
+    if ('earlier' in outcome) return outcome;
+    const existing = outcome.refused && (unmarshall(outcome.refused) as Record<string, unknown>);
+    if (existing && existing.revision !== keyed.revision) return { moved: true };
+    throw whyRefused(existing, ref, now, change.refusal);
+  }
+
+  private deletion(ref: SecretRef) {
+    return { Delete: { TableName: this.tableName, Key: secretKey(ref.profileId, ref.name), ConditionExpression: EXISTS } };
+  }
+
+  /** The Put of a key's record, refused while an earlier record of the key is still in its time. */
+  private recordPut(profileId: string, record: RequestRecord) {
+    const { key, ...attributes } = record;
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...requestKey(profileId, key), ...attributes },
+        ConditionExpression: 'attribute_not_exists(pk) OR purgeAt <= :now',
+        ExpressionAttributeValues: { ':now': epochSeconds(record.createdAt) },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      },
+    };
   }
 
   /**
-   * Deletes a secret (live, expired or swept); SecretNotFound when absent. A transaction of one
-   * item, for its ClientRequestToken: DynamoDB answers a retry of a delete that took effect (its
-   * response lost) as the first attempt, for 10 minutes, where a plain delete would find nothing.
+   * Runs a transaction whose first item is a key's record when `items` has two: 'done', the earlier
+   * record when the key's record was refused, or the operation's item as it was when its own
+   * condition was refused (undefined when absent). ClientRequestToken makes the SDK's retries safe.
    */
-  async delete(ref: SecretRef, writeToken: string): Promise<void> {
+  private async transact(
+    clientRequestToken: string,
+    items: object[],
+  ): Promise<'done' | { earlier: RequestRecord } | { refused?: Record<string, AttributeValue> }> {
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          ClientRequestToken: writeToken,
-          TransactItems: [{ Delete: { TableName: this.tableName, Key: secretKey(ref.profileId, ref.name), ConditionExpression: EXISTS } }],
-        }),
-      );
+      await this.db.send(new TransactWriteCommand({ ClientRequestToken: clientRequestToken, TransactItems: items as never }));
+      return 'done';
     } catch (error) {
-      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-      if (error instanceof TransactionCanceledException && reasons?.[0]?.Code === 'ConditionalCheckFailed') throw new SecretNotFound(ref.name);
+      const reasons = cancellationReasons(error);
+      if (!reasons || reasons.some((reason) => TRANSIENT_CANCELLATIONS.has(reason.Code ?? ''))) throw translateDatabaseError(error);
+      const keyed = items.length === 2;
+      if (keyed && reasons[0]?.Code === 'ConditionalCheckFailed') {
+        // Its condition let a record past its time be replaced: this one is in its time.
+        const earlier = requestRecordOf(reasons[0].Item && unmarshall(reasons[0].Item));
+        if (!earlier) throw new Error('the idempotency key has a damaged record', { cause: error });
+        return { earlier };
+      }
+      const own = reasons[keyed ? 1 : 0];
+      if (own?.Code === 'ConditionalCheckFailed') return { refused: own.Item };
       throw translateDatabaseError(error);
     }
   }

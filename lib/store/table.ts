@@ -15,6 +15,7 @@ const PROFILE_PREFIX = 'PROFILE#';
 const SECRET_PREFIX = 'SECRET#';
 const ID_PREFIX = 'ID#';
 const SHARD_PREFIX = 'EXPIRY#';
+const REQUEST_PREFIX = 'REQUEST#';
 
 export interface PrimaryKey {
   pk: string;
@@ -29,6 +30,12 @@ export const secretSortPrefix = (namePrefix = ''): string => `${SECRET_PREFIX}${
 export const secretKey = (profileId: string, name: string): PrimaryKey => ({
   pk: profilePartition(profileId),
   sk: secretSortPrefix(name),
+});
+
+/** What an idempotency key remembers lives beside the profile's secrets, under the key's digest. */
+export const requestKey = (profileId: string, keyDigest: string): PrimaryKey => ({
+  pk: profilePartition(profileId),
+  sk: `${REQUEST_PREFIX}${keyDigest}`,
 });
 
 export const nameFromSortKey = (sk: string): string => sk.slice(SECRET_PREFIX.length);

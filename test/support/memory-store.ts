@@ -15,7 +15,10 @@
 //   item is in the index and due (true), else false;
 // - sealedSecretsPage is a Scan: Limit counts items read before the token filter, so a page may
 //   hold fewer items than the limit and still have a nextKey;
-// - replaceToken writes only if the stored token is still the one read.
+// - replaceToken writes only if the stored token is still the one read;
+// - the *Once methods (keyed writes) write the key's record with the operation, atomically: an
+//   earlier record in its time answers instead; a change whose secret is no longer at the revision
+//   read answers `moved`; readRequest returns the record in its time and the secret.
 // Each request is atomic, as DynamoDB's are; write tokens (for SDK retries) are not modelled. Every answer is a copy (structuredClone), never a stored
 // object. `calls` counts requests per method. Not modelled: database failures (503), the wire format
 // of a failed condition's item, and the order of equal expiryDue values (DynamoDB leaves it open).
@@ -26,7 +29,7 @@ import { PreconditionFailed, SecretAlreadyExists, SecretExpired, SecretNotFound,
 import { isExpiredAt, PUBLIC_SOURCE_ATTRIBUTES, type SecretItem } from '../../lib/domain/secret.js';
 import { Sealer, type SealedValue } from '../../lib/crypto/sealer.js';
 import type { CurrentKeys } from '../../lib/keys/key-source.js';
-import type { ListPage, ListQuery, SecretChanges, SecretRef } from '../../lib/store/secret-repository.js';
+import type { ListPage, ListQuery, Once, RequestRecord, SecretChanges, SecretRef } from '../../lib/store/secret-repository.js';
 import { SecretService, type SecretStore } from '../../lib/secrets/service.js';
 import { expiryShard, idIndexKey, nameFromSortKey, profilePartition, secretKey, secretSortPrefix, type PrimaryKey } from '../../lib/store/table.js';
 
@@ -50,7 +53,9 @@ export class MemorySecretStore implements SecretStore {
   readonly calls: Record<Method, number> = {
     create: 0, recordAccess: 0, nameOfId: 0, list: 0, expire: 0, update: 0,
     delete: 0, dueInShard: 0, sweep: 0, sealedSecretsPage: 0, replaceToken: 0,
+    readRequest: 0, createOnce: 0, updateOnce: 0, expireOnce: 0, deleteOnce: 0,
   };
+  private readonly records = new Map<string, RequestRecord>();
 
   /** A copy of the stored item, as a raw read of the table would show it. */
   peek(ref: SecretRef): SecretItem | undefined {
@@ -114,15 +119,94 @@ export class MemorySecretStore implements SecretStore {
 
   async expire(ref: SecretRef, at: string, now: string, _writeToken: string): Promise<SecretItem> {
     this.calls.expire += 1;
-    const item = this.live(ref, now);
+    return this.expireItem(this.live(ref, now), ref, at, now);
+  }
+
+  async update(ref: SecretRef, changes: SecretChanges, now: string, _writeToken: string, expected?: RevisionMatch): Promise<SecretItem> {
+    this.calls.update += 1;
+    return this.updateItem(this.live(ref, now), ref, changes, now, expected);
+  }
+
+  async delete(ref: SecretRef, _writeToken: string): Promise<void> {
+    this.calls.delete += 1;
+    const key = keyOf(secretKey(ref.profileId, ref.name));
+    if (!this.items.has(key)) throw new SecretNotFound(ref.name);
+    this.items.delete(key);
+  }
+
+  async readRequest(ref: SecretRef, key: string, now: string): Promise<{ earlier?: RequestRecord; item?: SecretItem }> {
+    this.calls.readRequest += 1;
+    const item = this.items.get(keyOf(secretKey(ref.profileId, ref.name)));
+    return { earlier: this.recordInTime(ref.profileId, key, now), item: item && structuredClone(item) };
+  }
+
+  async createOnce(item: SecretItem, record: RequestRecord, _writeToken: string): Promise<Once<void>> {
+    this.calls.createOnce += 1;
+    const earlier = this.recordInTime(item.profileId, record.key, record.createdAt);
+    if (earlier) return { earlier };
+    if (this.items.has(keyOf(item))) throw new SecretAlreadyExists(item.name);
+    this.items.set(keyOf(item), structuredClone(item));
+    this.keep(item.profileId, record);
+    return { done: undefined };
+  }
+
+  async updateOnce(
+    ref: SecretRef,
+    changes: SecretChanges,
+    now: string,
+    _writeToken: string,
+    expected: RevisionMatch | undefined,
+    keyed: { record: RequestRecord; revision: number },
+  ): Promise<Once<void>> {
+    this.calls.updateOnce += 1;
+    return this.changeOnce(ref, now, keyed, (item) => this.updateItem(item, ref, changes, now, expected));
+  }
+
+  async expireOnce(ref: SecretRef, at: string, now: string, _writeToken: string, keyed: { record: RequestRecord; revision: number }): Promise<Once<void>> {
+    this.calls.expireOnce += 1;
+    return this.changeOnce(ref, now, keyed, (item) => this.expireItem(item, ref, at, now));
+  }
+
+  async deleteOnce(ref: SecretRef, _writeToken: string, record: RequestRecord): Promise<Once<void>> {
+    this.calls.deleteOnce += 1;
+    const earlier = this.recordInTime(ref.profileId, record.key, record.createdAt);
+    if (earlier) return { earlier };
+    const key = keyOf(secretKey(ref.profileId, ref.name));
+    if (!this.items.has(key)) throw new SecretNotFound(ref.name);
+    this.items.delete(key);
+    this.keep(ref.profileId, record);
+    return { done: undefined };
+  }
+
+  private changeOnce(ref: SecretRef, now: string, keyed: { record: RequestRecord; revision: number }, change: (item: SecretItem) => SecretItem): Once<void> {
+    const earlier = this.recordInTime(ref.profileId, keyed.record.key, keyed.record.createdAt);
+    if (earlier) return { earlier };
+    const stored = this.items.get(keyOf(secretKey(ref.profileId, ref.name)));
+    if (stored && stored.revision !== keyed.revision) return { moved: true };
+    // Changed on a copy: a refused change leaves nothing behind, as a transaction does.
+    const item = structuredClone(this.live(ref, now));
+    change(item);
+    this.items.set(keyOf(item), item);
+    this.keep(ref.profileId, keyed.record);
+    return { done: undefined };
+  }
+
+  private recordInTime(profileId: string, key: string, now: string): RequestRecord | undefined {
+    const record = this.records.get(JSON.stringify([profileId, key]));
+    return record && record.purgeAt > Math.floor(Date.parse(now) / 1000) ? structuredClone(record) : undefined;
+  }
+
+  private keep(profileId: string, record: RequestRecord): void {
+    this.records.set(JSON.stringify([profileId, record.key]), structuredClone(record));
+  }
+
+  private expireItem(item: SecretItem, ref: SecretRef, at: string, now: string): SecretItem {
     if (typeof item.expiresAt === 'string' && item.expiresAt < at) throw new ValidationError([{ path: 'at', message: 'is later than the secret\'s expiry' }]);
     Object.assign(item, { expiresAt: at, updatedAt: now, revision: item.revision + 1, expiryShard: expiryShard(ref.profileId, ref.name), expiryDue: at });
     return structuredClone(item);
   }
 
-  async update(ref: SecretRef, changes: SecretChanges, now: string, _writeToken: string, expected?: RevisionMatch): Promise<SecretItem> {
-    this.calls.update += 1;
-    const item = this.live(ref, now);
+  private updateItem(item: SecretItem, ref: SecretRef, changes: SecretChanges, now: string, expected?: RevisionMatch): SecretItem {
     if (Array.isArray(expected) && !expected.includes(item.revision)) throw new PreconditionFailed(ref.name);
     for (const [field, value] of Object.entries(changes)) {
       if (value !== undefined && field !== 'expiresAt') (item as Record<string, unknown>)[field] = structuredClone(value);
@@ -134,13 +218,6 @@ export class MemorySecretStore implements SecretStore {
     }
     Object.assign(item, { updatedAt: now, revision: item.revision + 1 });
     return structuredClone(item);
-  }
-
-  async delete(ref: SecretRef, _writeToken: string): Promise<void> {
-    this.calls.delete += 1;
-    const key = keyOf(secretKey(ref.profileId, ref.name));
-    if (!this.items.has(key)) throw new SecretNotFound(ref.name);
-    this.items.delete(key);
   }
 
   async dueInShard(shard: string, now: string, limit: number, startKey?: StartKey) {

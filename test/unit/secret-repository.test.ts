@@ -127,7 +127,7 @@ describe('expire', () => {
     expect(input.UpdateExpression).toContain('revision = revision + :one');
     expect(input.UpdateExpression).toContain('expiryShard = :shard');
     expect(input.ConditionExpression).toBe(
-      'attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :now) AND (attribute_not_exists(expiresAt) OR expiresAt >= :at)' +
+      'attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :now) AND (attribute_not_exists(expiresAt) OR expiresAt >= :expiresAt)' +
         ' AND (attribute_not_exists(lastWrite) OR lastWrite <> :write)',
     );
     expect(input.ExpressionAttributeValues?.[':shard']).toMatch(/^EXPIRY#\d+$/);
