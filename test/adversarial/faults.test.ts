@@ -226,6 +226,35 @@ describe('DynamoDB faults through a faulty proxy', () => {
     summary.push('faults: a lost answer to PATCH, expire and delete -> 200, 200, 204, each applied once');
   });
 
+  it('answers a client retry with the same Idempotency-Key as the first request, when every answer to it was lost', async () => {
+    // Each write took effect and every SDK attempt's answer was lost: the caller saw 503 and retries.
+    const lostEverything = async (request: HttpRequest) => {
+      const first = await under({ kind: 'lost', times: Infinity, action: 'TransactWriteItems' }, () => call(request));
+      expect(first.attempts.filter((a) => a === 'TransactWriteItems')).toHaveLength(MAX_ATTEMPTS);
+      expectUnavailable(first.result);
+      const retried = await call(request);
+      expect(retried.headers['Idempotent-Replayed']).toBe('true');
+      return retried;
+    };
+    const value = marker('fault');
+    const created = await lostEverything({ method: 'POST', path: '/secrets', headers: { 'idempotency-key': 'lost-create' }, body: { name: 'keyedLost', value } });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(json(await call({ method: 'GET', path: '/secrets/keyedLost' }))).toMatchObject({ id: json(created).id, value, revision: 1 });
+
+    const patched = await lostEverything({ method: 'PATCH', path: '/secrets/keyedLost', headers: { 'idempotency-key': 'lost-patch' }, body: { tags: ['once'] } });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(json(patched)).toMatchObject({ revision: 2, tags: ['once'] });
+
+    const expired = await lostEverything({ method: 'POST', path: '/secrets/keyedLost/expire', headers: { 'idempotency-key': 'lost-expire' } });
+    expect(expired.statusCode, expired.body).toBe(200);
+    expect(json(expired)).toMatchObject({ revision: 3, expired: true });
+
+    const deleted = await lostEverything({ method: 'DELETE', path: '/secrets/keyedLost', headers: { 'idempotency-key': 'lost-delete' } });
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    expect((await harness.store.scanAll()).filter((i) => i.name === 'keyedLost')).toEqual([]);
+    summary.push('faults: every answer lost, then a client retry with its Idempotency-Key -> 201, 200, 200, 204, each applied once');
+  });
+
   it('fails a direct invocation with errorType ServiceUnavailable and a clean error', async () => {
     const before = await harness.store.scanAll();
     const { result, attempts } = await under({ kind: '500', times: Infinity }, () =>

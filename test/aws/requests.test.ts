@@ -8,6 +8,7 @@ import { Fernet } from '../../lib/crypto/fernet.js';
 import { httpEvent } from '../../local/lambda-events.js';
 import type { DynamoDBBatchResponse } from 'aws-lambda';
 import { pollStream } from '../../local/stream-poller.js';
+import type { RecordedRequest } from '../support/aws-gateway.js';
 import type { Instance } from '../support/lambda-runtime.js';
 import { EVENT_BUS, payloadOf, useAwsStack } from './support.js';
 
@@ -23,16 +24,22 @@ const allowed = (name: FunctionName): Set<string> => {
   ]);
 };
 
-/** The IAM actions a request needs: a transaction, those of its items (our only one deletes). */
-const actionsOf = (request: string) => (request === 'dynamodb:TransactWriteItems' ? ['dynamodb:DeleteItem'] : [request]);
+const ITEM_ACTIONS: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem', Get: 'GetItem' };
+
+/** The IAM actions a request needs: a transaction needs those of its items. */
+const actionsOf = (request: RecordedRequest): string[] => {
+  if (request.service !== 'dynamodb' || !request.operation.startsWith('Transact')) return [`${request.service}:${request.operation}`];
+  const items = (JSON.parse(request.body) as { TransactItems: Record<string, unknown>[] }).TransactItems;
+  return items.map((item) => `dynamodb:${ITEM_ACTIONS[Object.keys(item)[0]!]}`);
+};
 
 /** Invokes and returns the requests the invocation made, by service and operation. */
 async function requestsOf(instance: Instance, event: unknown): Promise<{ result: unknown; requests: Record<string, number> }> {
   const since = stack.gateway.requests.length;
   const result = payloadOf(await instance.invoke(event));
   const requests = stack.gateway.countsSince(since);
-  for (const request of Object.keys(requests)) {
-    for (const action of actionsOf(request)) expect(allowed(instance.name), `${instance.name} sent ${request}`).toContain(action);
+  for (const request of stack.gateway.requests.slice(since)) {
+    for (const action of actionsOf(request)) expect(allowed(instance.name), `${instance.name} sent ${request.operation}`).toContain(action);
   }
   return { result, requests };
 }
@@ -63,6 +70,16 @@ describe('AWS requests of the packaged functions, through AWS_ENDPOINT_URL alone
     expect((await requestsOf(started.sweep, {})).requests).toEqual({ 'dynamodb:Query': 16, 'dynamodb:UpdateItem': 1 });
     // A transaction of one item, for its idempotency token (a retried delete answers as the first).
     expect((await requestsOf(started.delete, { userProfileId: profile, name: 'apiKey' })).requests).toEqual({ 'dynamodb:TransactWriteItems': 1 });
+    // A keyed write is one transaction with its key's record; a keyed change reads the secret and the record first.
+    const withKey = (name: FunctionName, payload: Record<string, unknown>) => requestsOf(started[name], { userProfileId: profile, ...payload });
+    expect((await withKey('create', { name: 'keyed', value: 'aws-mode-value', clientToken: 'k1' })).requests).toEqual({ 'dynamodb:TransactWriteItems': 1 });
+    expect((await withKey('create', { name: 'keyed', value: 'aws-mode-value', clientToken: 'k1' })).requests).toEqual({ 'dynamodb:TransactWriteItems': 1 });
+    const patch = { name: 'keyed', description: 'd', clientToken: 'k2' };
+    expect((await withKey('update', patch)).requests).toEqual({ 'dynamodb:TransactGetItems': 1, 'dynamodb:TransactWriteItems': 1 });
+    // A repeat is answered from the record that one read finds.
+    expect((await withKey('update', patch)).requests).toEqual({ 'dynamodb:TransactGetItems': 1 });
+    expect((await withKey('expire', { name: 'keyed', clientToken: 'k3' })).requests).toEqual({ 'dynamodb:TransactGetItems': 1, 'dynamodb:TransactWriteItems': 1 });
+    expect((await withKey('delete', { name: 'keyed', clientToken: 'k4' })).requests).toEqual({ 'dynamodb:TransactWriteItems': 1 });
     // Rotation reads the parameter itself, never a cached list.
     expect((await requestsOf(started.rotate, {})).requests).toEqual({ 'ssm:GetParameter': 1, 'dynamodb:Scan': 1 });
     expect(stack.gateway.signatureErrors).toEqual([]);
@@ -83,9 +100,11 @@ describe('AWS requests of the packaged functions, through AWS_ENDPOINT_URL alone
     await poller.drain();
     await poller.stop();
     for (const action of Object.keys(stack.gateway.countsSince(since))) expect(allowed('publish')).toContain(action);
-    expect(stack.gateway.events.map((e) => [e.EventBusName, e.DetailType, e.Detail.name])).toEqual(
-      ['created', 'accessed', 'accessed', 'edited', 'expired', 'deleted'].map((kind) => [EVENT_BUS, `secret.${kind}`, 'apiKey']),
-    );
+    // Each secret's changes in order; an idempotency key's record is no secret and makes none.
+    const eventsOf = (name: string) => stack.gateway.events.filter((e) => e.Detail.name === name).map((e) => [e.EventBusName, e.DetailType]);
+    expect(eventsOf('apiKey')).toEqual(['created', 'accessed', 'accessed', 'edited', 'expired', 'deleted'].map((kind) => [EVENT_BUS, `secret.${kind}`]));
+    expect(eventsOf('keyed')).toEqual(['created', 'edited', 'expired', 'deleted'].map((kind) => [EVENT_BUS, `secret.${kind}`]));
+    expect(stack.gateway.events).toHaveLength(10);
     const keys = stack.gateway.events.map((e) => e.Detail.idempotencyKey);
     expect(new Set(keys).size).toBe(keys.length);
     expect(JSON.stringify(stack.gateway.events)).not.toContain('aws-mode-value');

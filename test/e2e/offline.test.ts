@@ -108,6 +108,20 @@ describe('npm start', () => {
     expect((await request('/secrets/private', { profile: 'bob' })).status).toBe(404);
   });
 
+  it('answers a repeated request with the same Idempotency-Key as the first, and another request under it with 422', async () => {
+    const send = (body: unknown) =>
+      request('/secrets', { method: 'POST', headers: { 'idempotency-key': 'e2e-key-1' }, body: JSON.stringify(body) });
+    const first = await send({ name: 'e2eOnce', value: 'e2e-once' });
+    expect(first.status).toBe(201);
+    const again = await send({ name: 'e2eOnce', value: 'e2e-once' });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.json()).toEqual(await first.json());
+    const other = await send({ name: 'e2eOnce', value: 'e2e-other' });
+    expect(other.status).toBe(422);
+    expect(((await other.json()) as { code: string }).code).toBe('IdempotencyKeyReused');
+  });
+
   it('answers direct invocations with the HTTP body, and errors named by code', async () => {
     const created = await invoke('create', { userProfileId: 'carol', name: 'direct', value: 'e2e-direct' });
     expect(created.status).toBe(200);
