@@ -84,19 +84,26 @@ describe('a keyed PATCH', () => {
     expect(json(await call({ method: 'GET', path: '/secrets/counter' })).value).toBe('v3');
   });
 
-  it('answers what the write left, as an unkeyed PATCH would', async () => {
-    await call({ method: 'POST', path: '/secrets', body: { name: 'twins', value: 'v', description: 'x', expiresAt: '2999-01-01T00:00:00Z' } });
-    await call({ method: 'POST', path: '/secrets', body: { name: 'twinsB', value: 'v', description: 'x', expiresAt: '2999-01-01T00:00:00Z' } });
-    const changes = { description: 'y', version: '2.0.0', annotations: { team: 'core' }, expiresAt: null };
-    const plain = json(await call({ method: 'PATCH', path: '/secrets/twinsB', body: changes }));
-    const keyedAnswer = json(await call({ method: 'PATCH', path: '/secrets/twins', headers: keyed('patch-2'), body: changes }));
+  it.each([
+    { description: 'y', version: '2.0.0', annotations: { team: 'core' }, expiresAt: null },
+    { tags: ['a', 'b'], expiresAt: '2998-01-01T00:00:00+02:00' },
+    { value: 'new-value', description: '' },
+    { annotations: {}, tags: [] },
+  ])('answers what the write left, as DynamoDB returns it to an unkeyed PATCH: %j', async (changes) => {
+    const names = [`twin${Math.random().toString(36).slice(2, 8)}`, `twin${Math.random().toString(36).slice(2, 8)}`];
+    for (const name of names) {
+      await call({ method: 'POST', path: '/secrets', body: { name, value: 'v', description: 'x', tags: ['t'], expiresAt: '2999-01-01T00:00:00Z' } });
+    }
+    const plain = json(await call({ method: 'PATCH', path: `/secrets/${names[0]}`, body: changes }));
+    const keyedAnswer = json(await call({ method: 'PATCH', path: `/secrets/${names[1]}`, headers: keyed(`twins-${names[1]}`), body: changes }));
     const comparable = ({ id: _id, name: _name, createdAt: _c, updatedAt: _u, ...rest }: Record<string, unknown>) => ({ ...rest, lastAccessed: undefined });
     expect(comparable(keyedAnswer)).toEqual(comparable(plain));
     // What a read shows now, but for the read itself.
-    const read = json(await call({ method: 'GET', path: '/secrets/twins' }));
+    const read = json(await call({ method: 'GET', path: `/secrets/${names[1]}` }));
     delete read.value;
     expect(comparable(read)).toEqual(comparable(keyedAnswer));
-    expect(await stored('twins')).not.toHaveProperty('expiryShard');
+    const [plainItem, keyedItem] = [await stored(names[0]!), await stored(names[1]!)];
+    expect('expiryShard' in keyedItem!).toBe('expiryShard' in plainItem!);
   });
 
   it('applies concurrent repeats once', async () => {
