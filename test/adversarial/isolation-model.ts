@@ -16,8 +16,29 @@ export type Model = Map<string, ModelSecret>;
 
 export const NAMES = ['apiKey', 'apiKeyOld', 'dbPassword'];
 const TAGS = ['prod', 'dev'];
-// Three profiles; the third is built to look like another profile's key if keys were concatenated.
-export const PROFILE_SUFFIXES = ['alice', 'bob', 'alice#SECRET#apiKey'];
+// Four profiles: the third is built to look like another profile's key if keys were concatenated;
+// the fourth looks like the first with an accent, and is another id (a Cyrillic "а", U+0430, and a
+// composed "é"): ids that differ as strings are different profiles, however alike they look.
+export const PROFILE_SUFFIXES = ['alice', 'bob', 'alice#SECRET#apiKey', '\u0430lic\u00e9'];
+
+/**
+ * Disguises of a profile id that look the same on screen but are not the id: invisible format
+ * characters, bidi controls, default-ignorable code points, whitespace, decomposed accents. Each is
+ * refused (401 over HTTP, 400 in a direct payload) and reaches no profile's secrets.
+ */
+export const LOOK_ALIKES: Array<[string, (id: string) => string]> = [
+  ['zeroWidthSpace', (id) => `${id}\u200b`],
+  ['zeroWidthJoinerInside', (id) => `${id.slice(0, 3)}\u200d${id.slice(3)}`],
+  ['rightToLeftOverride', (id) => `\u202e${id}`],
+  ['byteOrderMark', (id) => `\ufeff${id}`],
+  ['softHyphen', (id) => `${id}\u00ad`],
+  ['combiningGraphemeJoiner', (id) => `${id}\u034f`],
+  ['variationSelector', (id) => `${id}\ufe0f`],
+  ['hangulFiller', (id) => `${id}\u3164`],
+  ['noBreakSpace', (id) => `${id}\u00a0`],
+  // The decomposed spelling of an id with an accent; of one without, a decomposed accent added.
+  ['decomposed', (id) => (id.normalize('NFD') !== id ? id.normalize('NFD') : `${id}e\u0301`)],
+];
 
 export type Op =
   | { kind: 'create'; p: number; name: string; tag: string | null; expiring: boolean }
@@ -27,7 +48,8 @@ export type Op =
   | { kind: 'update'; p: number; name: string; change: 'description' | 'value' | 'tags' | 'clearExpiry' }
   | { kind: 'expire'; p: number; name: string }
   | { kind: 'delete'; p: number; name: string }
-  | { kind: 'stealCursor'; p: number; thief: number };
+  | { kind: 'stealCursor'; p: number; thief: number }
+  | { kind: 'impostor'; p: number; variant: number; via: 'http' | 'direct'; action: 'create' | 'get' | 'list' | 'delete' };
 
 const p = fc.nat(PROFILE_SUFFIXES.length - 1);
 const name = fc.constantFrom(...NAMES);
@@ -50,6 +72,16 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('expire' as const), p, name }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), p, name }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('stealCursor' as const), p, thief: p }).filter((o) => o.p !== o.thief) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('impostor' as const),
+      p,
+      variant: fc.nat(LOOK_ALIKES.length - 1),
+      via: fc.constantFrom('http' as const, 'direct' as const),
+      action: fc.constantFrom('create' as const, 'get' as const, 'list' as const, 'delete' as const),
+    }),
+  },
 );
 
 /**
@@ -82,6 +114,13 @@ export const EVERY_SITUATION: Op[] = [
   { kind: 'get', p: 1, name: 'apiKey' },
   { kind: 'update', p: 1, name: 'apiKey', change: 'clearExpiry' },
   { kind: 'list', p: 1, limit: 1, tag: 'prod', expired: 'include', prefix: 'api' },
+  { kind: 'create', p: 3, name: 'apiKey', tag: null, expiring: false },
+  { kind: 'get', p: 0, name: 'apiKey' },
+  ...LOOK_ALIKES.flatMap((_, variant): Op[] => [
+    { kind: 'impostor', p: variant % 2 === 0 ? 3 : 1, variant, via: 'http', action: variant % 3 === 0 ? 'get' : 'create' },
+    { kind: 'impostor', p: variant % 2 === 0 ? 1 : 3, variant, via: 'direct', action: variant % 3 === 0 ? 'delete' : 'list' },
+  ]),
+  { kind: 'get', p: 3, name: 'apiKey' },
 ];
 
 export const problemOf = (code: 'SecretNotFound' | 'SecretExpired' | 'SecretAlreadyExists', reference: string) =>

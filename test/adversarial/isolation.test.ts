@@ -5,6 +5,7 @@ import type { HttpResponse } from '../support/http.js';
 import { useHandlers } from '../support/harness.js';
 import {
   EVERY_SITUATION,
+  LOOK_ALIKES,
   NAMES,
   PROFILE_SUFFIXES,
   expectedSecret,
@@ -193,6 +194,32 @@ async function run(world: World, op: Op): Promise<void> {
       expect(next.statusCode).toBe(200);
       return;
     }
+    case 'impostor': {
+      // A look-alike of this profile's id: refused before anything is read or written (the final
+      // listing of every profile shows that nothing reached its secrets).
+      const [label, disguise] = LOOK_ALIKES[op.variant]!;
+      const id = disguise(profile);
+      expect(id).not.toBe(profile);
+      outcome(label);
+      const name = NAMES[0]!;
+      if (op.via === 'http') {
+        const request = {
+          create: { method: 'POST', path: '/secrets', body: { name, value: marker('iso') } },
+          get: { method: 'GET', path: `/secrets/${name}` },
+          list: { method: 'GET', path: '/secrets', query: { expired: 'include' } },
+          delete: { method: 'DELETE', path: `/secrets/${name}` },
+        }[op.action];
+        const problem = expectProblem(await call({ ...request, profile: id }), 401);
+        expect(problem.code).toBe('Unauthorized');
+        expect((problem.errors as { path: string }[]).map((e) => e.path)).toEqual(['token.sub']);
+      } else {
+        const payload = { userProfileId: id, ...(op.action === 'create' ? { name, value: marker('iso') } : op.action === 'list' ? {} : { name }) };
+        const error = (await direct(op.action, payload).then(() => null, (e: unknown) => e)) as { name: string; errors: { path: string }[] } | null;
+        expect(error?.name).toBe('ValidationError');
+        expect(error!.errors.map((e) => e.path)).toEqual(['userProfileId']);
+      }
+      return;
+    }
   }
 }
 
@@ -233,6 +260,7 @@ describe('tenant isolation', () => {
       expect(outcomes[situation] ?? 0, situation).toBeGreaterThan(0);
     }
     expect(totals.cursorsStolen ?? 0).toBeGreaterThan(0);
+    for (const [label] of LOOK_ALIKES) expect(outcomes[`impostor:${label}`] ?? 0, label).toBeGreaterThan(0);
   }, timeoutFor(Math.max(5, Math.round(RUNS / 10)), 10_000));
 
   it('leaves no plaintext in the table or the logs', async () => {
