@@ -2,7 +2,7 @@
 // against it, HTTP and direct calls, an optional log capture, the table's stream fed to the
 // publisher as in AWS, and a summary printed after the file.
 import type { DynamoDBBatchResponse } from 'aws-lambda';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
 import { pollStream, type StreamPoller } from '../../local/stream-poller.js';
 import { httpCaller, loadHandlers, type Handler, type Operation } from './handlers.js';
 import { lambdaContext, type HttpRequest, type HttpResponse } from './http.js';
@@ -55,6 +55,9 @@ export function useHandlers(options: HarnessOptions = {}): Harness {
     if (options.captureLogs) logs = captureLogs();
     store = await startTestStore(options.env);
     await options.beforeLoad?.(store);
+    // Cold starts of this file's own: where files share a worker (the mutation run's isolate:
+    // false), the modules another file loaded read another store's environment.
+    vi.resetModules();
     handlers = await loadHandlers();
     send = httpCaller(handlers);
     if (options.auditStream && store.dynamo.streams) {

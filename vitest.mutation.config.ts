@@ -1,0 +1,31 @@
+// The tests a mutation run uses: every test of the mutated modules' behaviour that runs in
+// seconds (unit, crypto, integration on the local store). Packaging, AWS mode and npm start build
+// or start things a mutant cannot reach; the fuzzers' long runs add time, not kills.
+import { defineConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+export default defineConfig({
+  test: {
+    ...base.test,
+    include: ['test/unit/**/*.test.ts', 'test/crypto/**/*.test.ts', 'test/integration/**/*.test.ts'],
+    // Tests of modules that are not mutated (packaging, lib/aws, lib/keys, lib/audit, infra, local/).
+    exclude: [
+      'test/integration/package.test.ts',
+      'test/integration/aws-json-rpc.test.ts',
+      'test/integration/audit.test.ts',
+      'test/integration/ssm-keys.test.ts',
+      'test/integration/local-dynamodb.test.ts',
+      'test/unit/lambda-credentials.test.ts',
+      'test/unit/node-http.test.ts',
+      'test/unit/runtime.test.ts',
+      'test/unit/infrastructure.test.ts',
+      'test/unit/key-timeline.test.ts',
+      'test/unit/audit-stream.test.ts',
+      '**/node_modules/**',
+    ],
+    // One worker per file costs more than most mutants' tests: files share workers here.
+    isolate: false,
+    pool: 'threads',
+    reporters: ['default'],
+  },
+});
