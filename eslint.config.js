@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.serverless/', '.esbuild/', '.local/', '.scratch/', '.esbuild-package/', 'coverage/'] },
+  { ignores: ['node_modules/', '.serverless/', '.esbuild/', '.local/', '.scratch/', '.esbuild-package/', 'coverage/', '.stryker-tmp/', 'reports/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
