@@ -520,7 +520,9 @@ export class SecretRepository {
       return 'done';
     } catch (error) {
       const reasons = cancellationReasons(error);
-      if (!reasons || reasons.some((reason) => TRANSIENT_CANCELLATIONS.has(reason.Code ?? ''))) throw translateDatabaseError(error);
+      if (!reasons) throw translateDatabaseError(error);
+      // Another transaction or throttling got in the way: busy, and the same request may be retried.
+      if (reasons.some((reason) => TRANSIENT_CANCELLATIONS.has(reason.Code ?? ''))) throw new ServiceUnavailable('database', { cause: error });
       const keyed = items.length === 2;
       if (keyed && reasons[0]?.Code === 'ConditionalCheckFailed') {
         // Its condition let a record past its time be replaced: this one is in its time.

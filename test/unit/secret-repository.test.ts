@@ -1,11 +1,11 @@
 // The exact DynamoDB requests each operation sends: one request per single-secret
 // operation, every invariant a condition expression, Query (never Scan) for lists.
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, TransactGetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SecretRepository } from '../../lib/store/secret-repository.js';
+import { applyChanges, SecretRepository, type RequestRecord } from '../../lib/store/secret-repository.js';
 import { secretKey } from '../../lib/store/table.js';
 import type { SecretItem } from '../../lib/domain/secret.js';
 
@@ -177,6 +177,87 @@ describe('delete', () => {
     const input = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input;
     expect(input.ClientRequestToken).toBe('write-1');
     expect(input.TransactItems).toEqual([{ Delete: { TableName: 'secrets', Key: { pk: 'PROFILE#alice', sk: 'SECRET#apiKey' }, ConditionExpression: 'attribute_exists(pk)' } }]);
+  });
+});
+
+describe('keyed writes', () => {
+  const record: RequestRecord = { key: 'k-digest', fingerprint: 'fp', valueMac: 'mac', result: '{"a":1}', createdAt: NOW, purgeAt: Date.parse(NOW) / 1000 + 86_400 };
+  const canceled = (...reasons: Array<{ Code: string; Item?: Record<string, unknown> }>) =>
+    new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: reasons });
+  const wire = { pk: { S: 'PROFILE#alice' }, sk: { S: 'REQUEST#k-digest' }, fingerprint: { S: 'fp0' }, result: { S: 'null' }, createdAt: { S: NOW }, purgeAt: { N: '99' } };
+
+  it('write the key\'s record first in the same transaction, replaceable only once its time has passed', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    expect(await repository.createOnce(item(), record, 'write-1')).toEqual({ done: undefined });
+    const input = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input;
+    expect(input.ClientRequestToken).toBe('write-1');
+    expect(input.TransactItems![0]).toEqual({
+      Put: {
+        TableName: 'secrets',
+        Item: { pk: 'PROFILE#alice', sk: 'REQUEST#k-digest', fingerprint: 'fp', valueMac: 'mac', result: '{"a":1}', createdAt: NOW, purgeAt: record.purgeAt },
+        ConditionExpression: 'attribute_not_exists(pk) OR purgeAt <= :now',
+        ExpressionAttributeValues: { ':now': Date.parse(NOW) / 1000 },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    });
+    expect(input.TransactItems![1]).toMatchObject({ Put: { Item: { sk: 'SECRET#apiKey' }, ConditionExpression: 'attribute_not_exists(pk)' } });
+  });
+
+  it('answer with the earlier record when the key\'s Put was refused, and with the write\'s own refusal otherwise', async () => {
+    dynamo.on(TransactWriteCommand).rejects(canceled({ Code: 'ConditionalCheckFailed', Item: wire }, { Code: 'None' }));
+    expect(await repository.deleteOnce(ref, 'write-1', record)).toEqual({
+      earlier: { key: 'k-digest', fingerprint: 'fp0', result: 'null', createdAt: NOW, purgeAt: 99 },
+    });
+    dynamo.on(TransactWriteCommand).rejects(canceled({ Code: 'None' }, { Code: 'ConditionalCheckFailed' }));
+    await expect(repository.deleteOnce(ref, 'write-1', record)).rejects.toMatchObject({ name: 'SecretNotFound' });
+    await expect(repository.createOnce(item(), record, 'write-1')).rejects.toMatchObject({ name: 'SecretAlreadyExists' });
+  });
+
+  it('change only the revision read, and tell a secret that moved on from one that refuses the change', async () => {
+    dynamo.on(TransactWriteCommand).rejects(canceled({ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { pk: { S: 'x' }, revision: { N: '3' } } }));
+    expect(await repository.updateOnce(ref, { description: 'd' }, NOW, 'write-1', undefined, { record, revision: 2 })).toEqual({ moved: true });
+    const update = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![1]!.Update!;
+    expect(update.ConditionExpression).toMatch(/ AND revision = :read$/);
+    expect(update.ExpressionAttributeValues![':read']).toBe(2);
+    await expect(repository.updateOnce(ref, { description: 'd' }, NOW, 'write-1', [1], { record, revision: 3 })).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    await expect(repository.expireOnce(ref, NOW, NOW, 'write-1', { record, revision: 3 })).rejects.toMatchObject({ name: 'ValidationError' });
+    dynamo.on(TransactWriteCommand).rejects(canceled({ Code: 'None' }, { Code: 'ConditionalCheckFailed' }));
+    await expect(repository.expireOnce(ref, NOW, NOW, 'write-1', { record, revision: 3 })).rejects.toMatchObject({ name: 'SecretNotFound' });
+    dynamo.on(TransactWriteCommand).rejects(canceled({ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { pk: { S: 'x' }, revision: { N: '3' }, expiresAt: { S: NOW } } }));
+    await expect(repository.updateOnce(ref, { description: 'd' }, NOW, 'write-1', undefined, { record, revision: 3 })).rejects.toMatchObject({ name: 'SecretExpired' });
+  });
+
+  it('are busy, not broken, when another transaction or throttling cancels them', async () => {
+    for (const code of ['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']) {
+      dynamo.on(TransactWriteCommand).rejects(canceled({ Code: 'None' }, { Code: code }));
+      await expect(repository.deleteOnce(ref, 'write-1', record), code).rejects.toMatchObject({ name: 'ServiceUnavailable' });
+      await expect(repository.delete(ref, 'write-1'), code).rejects.toMatchObject({ name: 'ServiceUnavailable' });
+    }
+  });
+
+  it('read the key\'s record and the secret in one request, a record past its time as none', async () => {
+    dynamo.on(TransactGetCommand).resolves({ Responses: [{ Item: { pk: 'PROFILE#alice', sk: 'REQUEST#k-digest', fingerprint: 'fp', result: 'null', createdAt: NOW, purgeAt: 2_000_000_000 } }, { Item: item() }] });
+    const read = await repository.readRequest(ref, 'k-digest', NOW);
+    expect(read).toEqual({ earlier: { key: 'k-digest', fingerprint: 'fp', result: 'null', createdAt: NOW, purgeAt: 2_000_000_000 }, item: item() });
+    expect(dynamo.commandCalls(TransactGetCommand)[0]!.args[0].input.TransactItems).toEqual([
+      { Get: { TableName: 'secrets', Key: { pk: 'PROFILE#alice', sk: 'REQUEST#k-digest' } } },
+      { Get: { TableName: 'secrets', Key: { pk: 'PROFILE#alice', sk: 'SECRET#apiKey' } } },
+    ]);
+    expect((await repository.readRequest(ref, 'k-digest', '2033-05-18T03:33:20.000Z')).earlier).toBeUndefined();
+    expect((await repository.readRequest(ref, 'k-digest', '2033-05-18T03:33:19.000Z')).earlier).toBeDefined();
+    dynamo.on(TransactGetCommand).resolves({ Responses: [{}, {}] });
+    expect(await repository.readRequest(ref, 'k-digest', NOW)).toEqual({ earlier: undefined, item: undefined });
+  });
+});
+
+describe('applyChanges', () => {
+  it('is what the update expression writes: the fields given, the expiry and its index entry, a new revision', () => {
+    const before = item({ revision: 4, expiresAt: '2999-01-01T00:00:00.000Z', expiryShard: 'EXPIRY#3', expiryDue: '2999-01-01T00:00:00.000Z' });
+    const cleared = applyChanges(before, { description: 'd', tags: undefined, expiresAt: null }, '2027-01-01T00:00:00.000Z', 'w');
+    expect(cleared).toEqual({ ...item({ revision: 5 }), description: 'd', updatedAt: '2027-01-01T00:00:00.000Z', lastWrite: 'w' });
+    const set = applyChanges(item(), { expiresAt: '2030-01-01T00:00:00.000Z' }, NOW, 'w');
+    expect(set).toMatchObject({ expiresAt: '2030-01-01T00:00:00.000Z', expiryDue: '2030-01-01T00:00:00.000Z', expiryShard: expect.stringMatching(/^EXPIRY#\d+$/), revision: 2 });
+    expect(applyChanges(item(), {}, NOW, 'w')).toEqual({ ...item({ revision: 2 }), lastWrite: 'w' });
   });
 });
 
