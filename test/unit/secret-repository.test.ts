@@ -183,7 +183,7 @@ describe('delete', () => {
 describe('keyed writes', () => {
   const record: RequestRecord = { key: 'k-digest', fingerprint: 'fp', valueMac: 'mac', result: '{"a":1}', createdAt: NOW, purgeAt: Date.parse(NOW) / 1000 + 86_400 };
   const canceled = (...reasons: Array<{ Code: string; Item?: Record<string, unknown> }>) =>
-    new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: reasons });
+    new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: reasons as never });
   const wire = { pk: { S: 'PROFILE#alice' }, sk: { S: 'REQUEST#k-digest' }, fingerprint: { S: 'fp0' }, result: { S: 'null' }, createdAt: { S: NOW }, purgeAt: { N: '99' } };
 
   it('write the key\'s record first in the same transaction, replaceable only once its time has passed', async () => {
