@@ -16,4 +16,7 @@ export default {
   thresholds: { high: 90, low: 80, break: 90 },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
+  // Reruns test only the mutants whose code or covering tests changed since the last run.
+  incremental: true,
+  incrementalFile: 'reports/mutation/stryker-incremental.json',
 };

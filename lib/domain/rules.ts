@@ -43,16 +43,18 @@ export const userProfileId = z
 /** An idempotency key (Idempotency-Key, clientToken): a UUID or any other 1-255 visible ASCII characters. */
 export const idempotencyKey = z.string().check(z.regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 visible ASCII characters'));
 
+// Stored as UTF-8, where a lone surrogate has no form: it would read back as U+FFFD.
+const wellFormed = () => z.refine((v: string) => v.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)');
+
 export const secretValue = z
   .string()
   .check(
     z.refine((v) => v.length > 0, 'must not be empty'),
     z.refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_VALUE_BYTES, `must be at most ${MAX_VALUE_BYTES} bytes as UTF-8`),
-    // Stored as UTF-8, where a lone surrogate has no form: it would read back as U+FFFD.
-    z.refine((v) => v.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)'),
+    wellFormed(),
   );
 
-export const description = z.string().check(z.maxLength(2048));
+export const description = z.string().check(z.maxLength(2048), wellFormed());
 export const version = z
   .string()
   .check(z.maxLength(256), z.regex(SEMVER, 'must be a semantic version MAJOR.MINOR.PATCH'));
@@ -69,7 +71,7 @@ export const annotations = z.pipe(
   noReservedKeys,
   z.pipe(
     z
-      .record(z.string().check(z.minLength(1), z.maxLength(128)), z.string().check(z.maxLength(512)))
+      .record(z.string().check(z.minLength(1), z.maxLength(128), wellFormed()), z.string().check(z.maxLength(512), wellFormed()))
       .check(z.refine((a) => Object.keys(a).length <= 50, 'at most 50 keys')),
     // A null-prototype copy: nothing downstream can trip over an inherited property.
     z.transform((a: Record<string, string>) => Object.assign(Object.create(null) as Record<string, string>, a)),
