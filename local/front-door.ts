@@ -5,7 +5,10 @@
 // - an invoke payload that is not JSON is refused with Lambda's error, without a byte of it in any
 //   log (serverless-offline's JSON.parse error, which it logs, quotes the payload around the fault);
 // - everything else passes through unchanged.
+// It also serves the API's documents (/openapi.json, /docs), which need no token.
 import { createServer, request as forward, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+import type { StaticDocument } from './api-docs.js';
 
 export interface FrontDoor {
   close(): Promise<void>;
@@ -39,9 +42,17 @@ const listen = (server: Server, port: number) =>
     server.listen(port, resolve);
   });
 
-export async function startFrontDoor(ports: { http: number; httpUpstream: number; invoke: number; invokeUpstream: number }): Promise<FrontDoor> {
+export async function startFrontDoor(
+  ports: { http: number; httpUpstream: number; invoke: number; invokeUpstream: number },
+  documents: Record<string, StaticDocument> = {},
+): Promise<FrontDoor> {
   const http = createServer(async (req, res) => {
     const body = await readBody(req);
+    const document = req.method === 'GET' || req.method === 'HEAD' ? documents[new URL(req.url ?? '/', 'http://localhost').pathname] : undefined;
+    if (document) {
+      res.writeHead(200, { 'content-type': document.contentType, 'content-length': document.body.length, 'x-content-type-options': 'nosniff', ...document.headers });
+      return void res.end(req.method === 'HEAD' ? undefined : document.body);
+    }
     const authorizations = req.rawHeaders.filter((_, i) => i % 2 === 0).filter((name) => name.toLowerCase() === 'authorization').length;
     if (authorizations > 1) {
       res.writeHead(401, { 'content-type': 'application/json' });

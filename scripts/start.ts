@@ -2,6 +2,7 @@
 //   DynamoDB Local, or dynalite  http://localhost:8000   data in .local/dynamodb
 //   HTTP API                     http://localhost:3000   (serverless-offline behind local/front-door.ts)
 //   Lambda invoke endpoint       http://localhost:3002
+//   API reference                http://localhost:3000/docs, /openapi.json
 // Ctrl-C stops everything.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { developmentKey } from '../local/dev-key.js';
 import type { DynamoDBBatchResponse } from 'aws-lambda';
 import { ensureTable, startLocalDynamo } from '../local/dynamodb.js';
+import { apiDocuments } from '../local/api-docs.js';
 import { startFrontDoor } from '../local/front-door.js';
 import { pollStream } from '../local/stream-poller.js';
 
@@ -96,8 +98,9 @@ async function invokeWhenReady(name: string, payload: unknown): Promise<DynamoDB
   }
 }
 
-const front = await startFrontDoor(PORTS);
+const front = await startFrontDoor(PORTS, apiDocuments());
 console.log(`HTTP API on http://localhost:${PORTS.http}, Lambda invoke endpoint on http://localhost:${PORTS.invoke}`);
+console.log(`API reference on http://localhost:${PORTS.http}/docs (OpenAPI document at /openapi.json)`);
 
 let stopping = false;
 const stop = async (code: number) => {

@@ -44,7 +44,7 @@ export const userProfileId = z
 export const idempotencyKey = z.string().check(z.regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 visible ASCII characters'));
 
 // Stored as UTF-8, where a lone surrogate has no form: it would read back as U+FFFD.
-const wellFormed = () => z.refine((v: string) => v.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)');
+const wellFormed = () => z.refine<string>((v) => v.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)');
 
 export const secretValue = z
   .string()

@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { httpEvent, lambdaContext, type HttpResponse } from '../support/http.js';
+import { checkResponse } from '../support/openapi.js';
 import { BODY_FIELDS, PROFILES, VALUE_MARK, huge, jsonish, key, nameArb, nearValid, useSeededHandlers, type CallerOperation } from './fuzz-support.js';
 import { RUNS, expectNoPlaintext, expectProblem, fcParams, marker, timeoutFor } from './support.js';
 
@@ -146,6 +147,7 @@ describe('HTTP fuzzing', () => {
         }
         statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
         expect(response.statusCode, response.body).toBeLessThan(500);
+        checkResponse(event.routeKey, response);
         expect(response.headers['Cache-Control']).toBe('no-store');
         expect(response.headers['X-Content-Type-Options']).toBe('nosniff');
         if (response.statusCode >= 400) {

@@ -1,12 +1,13 @@
 // End to end, as a newcomer runs it: `npm start` (dynalite + serverless-offline), then
 // the HTTP API on :3000 and the Lambda invoke endpoint on :3002, exactly as README.md shows.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localToken } from '../../local/token.js';
+import { checkResponse } from '../support/openapi.js';
 
 const HTTP = 'http://localhost:3000';
 const INVOKE = 'http://localhost:3002';
@@ -163,4 +164,68 @@ describe('npm start', () => {
     expect(await rawRequest(3000, '/secrets', headers)).toBe(401);
     expect(await rawRequest(3000, '/secrets', headers.slice(0, 2))).toBe(200);
   });
+});
+
+describe('the API documents under npm start', () => {
+  /** The answer must be one docs/openapi.json describes for the route. */
+  async function documented(routeKey: string, response: Response): Promise<Response> {
+    const body = await response.clone().text();
+    checkResponse(routeKey, { statusCode: response.status, headers: Object.fromEntries(response.headers), ...(body && { body }) });
+    return response;
+  }
+
+  it('serves the committed OpenAPI document at /openapi.json, without a token', async () => {
+    const response = await fetch(`${HTTP}/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.text()).toBe(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8'));
+  });
+
+  it('answers every operation as the document describes it, errors included', async () => {
+    const body = (value: unknown) => ({ body: JSON.stringify(value) });
+    await documented('POST /secrets', await request('/secrets', { method: 'POST', ...body({ name: 'docKey', value: 'e2e-doc', tags: ['doc'], expiresAt: '2999-01-01T00:00:00Z' }) }));
+    await documented('POST /secrets', await request('/secrets', { method: 'POST', ...body({ name: 'docKey', value: 'e2e-doc' }) }));
+    await documented('POST /secrets', await request('/secrets', { method: 'POST', ...body({ name: 'Bad Name', value: 'e2e-doc' }) }));
+    await documented('GET /secrets/{name}', await request('/secrets/docKey'));
+    await documented('GET /secrets/{name}', await request('/secrets/noSuchKey'));
+    await documented('GET /secrets', await request('/secrets?tag=doc&limit=1'));
+    await documented('GET /secrets', await request('/secrets?color=red'));
+    await documented('PATCH /secrets/{name}', await request('/secrets/docKey', { method: 'PATCH', headers: { 'if-match': '"1"' }, ...body({ description: 'd' }) }));
+    await documented('PATCH /secrets/{name}', await request('/secrets/docKey', { method: 'PATCH', headers: { 'if-match': '"1"' }, ...body({ description: 'e' }) }));
+    await documented('POST /secrets/{name}/expire', await request('/secrets/docKey/expire', { method: 'POST' }));
+    await documented('GET /secrets/{name}', await request('/secrets/docKey'));
+    await documented('DELETE /secrets/{name}', await request('/secrets/docKey', { method: 'DELETE' }));
+    await documented('DELETE /secrets/{name}', await request('/secrets/docKey', { method: 'DELETE' }));
+  });
+
+  const chromium = '/usr/bin/chromium';
+  it.skipIf(!existsSync(chromium))('shows every operation on the reference page at /docs, in headless Chromium', async () => {
+    const { chromium: browsers } = await import('playwright-core');
+    const browser = await browsers.launch({
+      executablePath: chromium,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage();
+      const outside: string[] = [];
+      page.on('request', (r) => {
+        if (!r.url().startsWith(`${HTTP}/`)) outside.push(r.url());
+      });
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      expect((await page.goto(`${HTTP}/docs`))?.status()).toBe(200);
+      const document = JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8')) as {
+        paths: Record<string, Record<string, { summary: string }>>;
+      };
+      const summaries = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((o) => o.summary));
+      expect(summaries).toHaveLength(6);
+      for (const summary of summaries) await page.getByText(summary, { exact: true }).first().waitFor({ timeout: 30_000 });
+      expect(problems).toEqual([]);
+      // Nothing fetched from a CDN or anywhere else.
+      expect(outside.filter((url) => !url.startsWith('data:') && !url.startsWith('blob:'))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
+  if (!existsSync(chromium)) console.warn(`Skipping the /docs browser test: no ${chromium} (apt-get install -y chromium).`);
 });

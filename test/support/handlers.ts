@@ -1,5 +1,6 @@
 import { FUNCTIONS, type FunctionName, type Handler } from '../../functions/index.js';
 import { httpEvent, lambdaContext, type HttpRequest, type HttpResponse } from './http.js';
+import { checkResponse } from './openapi.js';
 
 export { loadHandlers, type FunctionName as Operation, type Handler } from '../../functions/index.js';
 
@@ -8,10 +9,12 @@ const ROUTES = Object.fromEntries(
   Object.entries(FUNCTIONS).flatMap(([name, fn]) => ('route' in fn ? [[`${fn.route.method} ${fn.route.path}`, name as FunctionName]] : [])),
 );
 
-/** Sends a request through the handler API Gateway would route it to. */
+/** Sends a request through the handler API Gateway would route it to; its answer must be one docs/openapi.json describes. */
 export function httpCaller(handlers: Record<FunctionName, Handler>) {
   return async (request: HttpRequest): Promise<HttpResponse> => {
     const event = httpEvent(request);
-    return (await handlers[ROUTES[event.routeKey]!](event, lambdaContext())) as HttpResponse;
+    const response = (await handlers[ROUTES[event.routeKey]!](event, lambdaContext())) as HttpResponse;
+    checkResponse(event.routeKey, response);
+    return response;
   };
 }
