@@ -39,7 +39,8 @@ export function checkResponse(routeKey: string, response: HttpResponse): void {
     if (response.body) throw new Error(`docs/openapi.json: ${routeKey} ${response.statusCode} documents no body, and one came`);
     return;
   }
-  const media = contentType && documented.content[contentType];
+  // The media type without its parameters (serverless-offline adds `; charset=utf-8`).
+  const media = contentType && documented.content[contentType.split(';')[0]!.trim().toLowerCase()];
   if (!media) throw new Error(`docs/openapi.json: ${routeKey} ${response.statusCode} does not document Content-Type ${contentType}`);
   const validate = validator(media.schema.$ref);
   if (!validate(JSON.parse(response.body ?? 'null'))) {
