@@ -1,0 +1,56 @@
+// The contract's shapes (docs/API.md), as a caller sees them. The client depends on nothing of the
+// server's; test/unit/client-types.test.ts checks that these match the server's own types.
+
+export interface Secret {
+  id: string;
+  name: string;
+  description: string;
+  version: string;
+  annotations: Record<string, string>;
+  tags: string[];
+  createdAt: string;
+  updatedAt: string;
+  lastAccessed: string | null;
+  expiresAt: string | null;
+  expired: boolean;
+  revision: number;
+}
+
+export interface SecretWithValue extends Secret {
+  value: string;
+}
+
+export interface SecretPage {
+  items: Secret[];
+  nextCursor: string | null;
+}
+
+export interface CreateSecret {
+  name: string;
+  value: string;
+  description?: string;
+  version?: string;
+  annotations?: Record<string, string>;
+  tags?: string[];
+  expiresAt?: string | null;
+}
+
+export type SecretChanges = Partial<Omit<CreateSecret, 'name'>>;
+
+export interface ListOptions {
+  /** Items per page, 1-100 (the store's default is 50). */
+  limit?: number;
+  cursor?: string;
+  tag?: string;
+  prefix?: string;
+  expired?: 'exclude' | 'include' | 'only';
+}
+
+/** `*` for any revision, or the revision(s) the change applies to (a Secret's `revision`). */
+export type IfMatch = '*' | number | number[];
+
+export interface WriteOptions {
+  /** The request's idempotency key; by default each call makes one and its retries reuse it. */
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+}

@@ -1,0 +1,126 @@
+// The TypeScript client (client/) against the real handlers and the local DynamoDB, over both of
+// its transports: the same calls answer the same way over HTTP and direct invocation, errors
+// arrive as their classes, a write whose answer is lost is retried with its idempotency key and
+// takes effect once, and the cache serves reads without serving what this client changed.
+import { describe, expect, it } from 'vitest';
+import {
+  PreconditionFailed,
+  SecretAlreadyExists,
+  SecretExpired,
+  SecretNotFound,
+  SecretStore,
+  ValidationError,
+  type SecretStoreOptions,
+} from '../../client/index.js';
+import { harnessWires } from '../support/client-transports.js';
+import { useHandlers } from '../support/harness.js';
+
+const harness = useHandlers();
+const noWait = { sleep: async () => {} };
+
+const transports = {
+  http: (profile: string, wires: ReturnType<typeof harnessWires>): SecretStoreOptions => ({ http: { endpoint: 'https://api.test', token: profile, fetch: wires.fetch }, ...noWait }),
+  direct: (profile: string, wires: ReturnType<typeof harnessWires>): SecretStoreOptions => ({
+    lambda: { functionPrefix: 'secret-store-test-', profile, client: wires.lambda },
+    ...noWait,
+  }),
+};
+
+describe.each(Object.keys(transports) as (keyof typeof transports)[])('the client over %s', (kind) => {
+  const profile = `client-${kind}`;
+  const connect = (options: Partial<SecretStoreOptions> = {}) => {
+    const wires = harnessWires(harness);
+    return { wires, store: new SecretStore({ ...transports[kind](profile, wires), ...options } as SecretStoreOptions) };
+  };
+
+  it('creates, reads, lists page by page, changes, expires and deletes', async () => {
+    const { store } = connect({ cache: false });
+    const created = await store.create({ name: 'dbPassword', value: 'client-value-1', tags: ['db'], annotations: { owner: 'ops' } });
+    expect(created).toMatchObject({ name: 'dbPassword', revision: 1, tags: ['db'], annotations: { owner: 'ops' } });
+    expect(created).not.toHaveProperty('value');
+    await expect(store.create({ name: 'dbPassword', value: 'x' })).rejects.toBeInstanceOf(SecretAlreadyExists);
+    expect((await store.get('dbPassword')).value).toBe('client-value-1');
+
+    for (let i = 0; i < 5; i++) await store.create({ name: `paged${i}`, value: `v${i}`, tags: ['paged'] });
+    const names: string[] = [];
+    for await (const secret of store.list({ tag: 'paged', limit: 2 })) names.push(secret.name);
+    expect(names).toEqual(['paged0', 'paged1', 'paged2', 'paged3', 'paged4']);
+
+    const changed = await store.update('dbPassword', { value: 'client-value-2', description: 'primary' }, { ifMatch: 1 });
+    expect(changed.revision).toBe(2);
+    await expect(store.update('dbPassword', { description: 'stale' }, { ifMatch: 1 })).rejects.toBeInstanceOf(PreconditionFailed);
+    expect((await store.update('dbPassword', { description: 'any' }, { ifMatch: '*' })).revision).toBe(3);
+    expect((await store.get('dbPassword')).value).toBe('client-value-2');
+
+    expect((await store.expire('dbPassword')).expired).toBe(true);
+    await expect(store.get('dbPassword')).rejects.toBeInstanceOf(SecretExpired);
+    await store.delete('dbPassword');
+    await expect(store.get('dbPassword')).rejects.toBeInstanceOf(SecretNotFound);
+    await expect(store.delete('dbPassword')).rejects.toMatchObject({ code: 'SecretNotFound', status: 404 });
+  });
+
+  it('raises ValidationError with the fields named', async () => {
+    const { store } = connect();
+    const error = await store.create({ name: 'Bad Name', value: 'x' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).status).toBe(400);
+    // Over HTTP the problem names each field; a direct invocation's error carries the message only.
+    if (kind === 'http') expect((error as ValidationError).fieldErrors.map((e) => e.path)).toEqual(['name']);
+    else expect((error as ValidationError).message).toMatch(/name/);
+  });
+
+  it('retries a write whose answer was lost with the same idempotency key: it takes effect once', async () => {
+    const { store, wires } = connect();
+    await store.create({ name: 'lostAnswers', value: 'first' });
+    wires.loseAnswers(2);
+    const updated = await store.update('lostAnswers', { description: 'once' });
+    // Three requests reached the store; the revision moved once.
+    expect(wires.calls.filter((op) => op === 'update')).toHaveLength(3);
+    expect(updated.revision).toBe(2);
+    expect((await store.get('lostAnswers', { fresh: true })).revision).toBe(2);
+    wires.loseAnswers(1);
+    await store.delete('lostAnswers');
+    await expect(store.get('lostAnswers')).rejects.toBeInstanceOf(SecretNotFound);
+  });
+
+  it('serves repeated gets from its cache, and never what this client has since changed or deleted', async () => {
+    const { store, wires } = connect();
+    await store.create({ name: 'cachedKey', value: 'cached-1' });
+    const reads = () => wires.calls.filter((op) => op === 'get').length;
+    const [a, b, c] = await Promise.all([store.get('cachedKey'), store.get('cachedKey'), store.get('cachedKey')]);
+    expect([a.value, b.value, c.value]).toEqual(['cached-1', 'cached-1', 'cached-1']);
+    expect(reads()).toBe(1);
+    await store.get('cachedKey');
+    expect(reads()).toBe(1);
+
+    await store.update('cachedKey', { value: 'cached-2' });
+    expect((await store.get('cachedKey')).value).toBe('cached-2');
+    expect(reads()).toBe(2);
+    await store.expire('cachedKey');
+    await expect(store.get('cachedKey')).rejects.toBeInstanceOf(SecretExpired);
+    await store.delete('cachedKey');
+    await expect(store.get('cachedKey')).rejects.toBeInstanceOf(SecretNotFound);
+  });
+
+  it('sees only its own profile', async () => {
+    const { store } = connect();
+    await store.create({ name: 'mine', value: 'client-private' });
+    const wires = harnessWires(harness);
+    const other = new SecretStore({ ...transports[kind](`${profile}-other`, wires), cache: false } as SecretStoreOptions);
+    await expect(other.get('mine')).rejects.toBeInstanceOf(SecretNotFound);
+    const names: string[] = [];
+    for await (const secret of other.list()) names.push(secret.name);
+    expect(names).toEqual([]);
+  });
+});
+
+describe('get by id', () => {
+  it('works over direct invocation, and is refused over HTTP before any request', async () => {
+    const wires = harnessWires(harness);
+    const direct = new SecretStore({ ...transports.direct('by-id', wires) } as SecretStoreOptions);
+    const created = await direct.create({ name: 'byId', value: 'by-id-value' });
+    expect((await direct.get({ id: created.id })).value).toBe('by-id-value');
+    const http = new SecretStore(transports.http('by-id', wires));
+    await expect(http.get({ id: created.id })).rejects.toThrow(/direct invocation only/);
+  });
+});
