@@ -8,7 +8,8 @@ export default defineConfig({
   test: {
     ...base.test,
     include: ['test/unit/**/*.test.ts', 'test/crypto/**/*.test.ts', 'test/integration/**/*.test.ts'],
-    // Tests of modules that are not mutated (packaging, lib/aws, lib/keys, lib/audit, infra, local/).
+    // Tests of modules that are not mutated (packaging, lib/aws, lib/keys, lib/audit, infra, local/,
+    // the client, the OpenAPI document) and the type check.
     exclude: [
       'test/integration/package.test.ts',
       'test/integration/aws-json-rpc.test.ts',
@@ -21,6 +22,10 @@ export default defineConfig({
       'test/unit/infrastructure.test.ts',
       'test/unit/key-timeline.test.ts',
       'test/unit/audit-stream.test.ts',
+      'test/unit/typecheck.test.ts',
+      'test/unit/openapi.test.ts',
+      'test/unit/client.test.ts',
+      'test/integration/client.test.ts',
       '**/node_modules/**',
     ],
     // One worker per file costs more than most mutants' tests: files share workers here.

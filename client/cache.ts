@@ -75,7 +75,8 @@ export class SecretCache {
         if (current()) this.inFlight.delete(name);
         const stale = this.entries.get(name);
         const at = this.now();
-        if (stale && isStaleAllowed(error) && at < stale.freshUntil + this.staleIfErrorMs && at < stale.expiresAt) return stale.secret;
+        if (!isStaleAllowed(error)) this.entries.delete(name);
+        else if (stale && at < stale.freshUntil + this.staleIfErrorMs && at < stale.expiresAt) return stale.secret;
         throw error;
       },
     );
@@ -95,11 +96,10 @@ export class SecretCache {
   }
 
   private store(name: string, secret: SecretWithValue): void {
-    if (this.ttlMs === 0) return;
+    this.entries.delete(name);
     const now = this.now();
     const expiresAt = secret.expiresAt === null ? Infinity : Date.parse(secret.expiresAt);
-    if (secret.expired || !(now < expiresAt)) return;
-    this.entries.delete(name);
+    if (this.ttlMs === 0 || secret.expired || !(now < expiresAt)) return;
     this.entries.set(name, { secret, freshUntil: now + this.ttlMs, expiresAt });
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }
