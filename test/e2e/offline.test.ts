@@ -8,6 +8,8 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localToken } from '../../local/token.js';
 import { checkResponse } from '../support/openapi.js';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretExpired, SecretNotFound, SecretStore, type SecretStoreOptions } from '../../client/index.js';
 
 const HTTP = 'http://localhost:3000';
 const INVOKE = 'http://localhost:3002';
@@ -235,4 +237,29 @@ describe('the API documents under npm start', () => {
     }
   }, 90_000);
   if (!existsSync(chromium)) console.warn(`Skipping the /docs browser test: no ${chromium} (apt-get install -y chromium).`);
+});
+
+describe('the TypeScript client against npm start', () => {
+  const lambda = new LambdaClient({ endpoint: INVOKE, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const clients: Record<string, () => SecretStoreOptions> = {
+    http: () => ({ http: { endpoint: HTTP, token: () => localToken('client-e2e-http') } }),
+    'the invoke endpoint': () => ({ lambda: { functionPrefix: 'secret-store-dev-', profile: 'client-e2e-direct', client: lambda } }),
+  };
+
+  it.each(Object.keys(clients))('works over %s: create, cached get, list, update, expire, delete, with typed errors', async (kind) => {
+    const store = new SecretStore(clients[kind]!());
+    const created = await store.create({ name: 'clientE2e', value: 'client-e2e-value', tags: ['client'] });
+    expect(created.revision).toBe(1);
+    expect((await store.get('clientE2e')).value).toBe('client-e2e-value');
+    const names: string[] = [];
+    for await (const secret of store.list({ tag: 'client' })) names.push(secret.name);
+    expect(names).toEqual(['clientE2e']);
+    expect((await store.update('clientE2e', { value: 'client-e2e-value-2' }, { ifMatch: 1 })).revision).toBe(2);
+    expect((await store.get('clientE2e')).value).toBe('client-e2e-value-2');
+    await store.expire('clientE2e');
+    await expect(store.get('clientE2e')).rejects.toBeInstanceOf(SecretExpired);
+    await store.delete('clientE2e');
+    await expect(store.get('clientE2e')).rejects.toBeInstanceOf(SecretNotFound);
+    expect(output).not.toContain('client-e2e-value');
+  });
 });
