@@ -25,6 +25,7 @@ export default defineConfig({
       'test/unit/typecheck.test.ts',
       'test/unit/openapi.test.ts',
       'test/unit/client.test.ts',
+      'test/unit/client-middy.test.ts',
       'test/integration/client.test.ts',
       '**/node_modules/**',
     ],

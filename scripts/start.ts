@@ -64,6 +64,9 @@ const offline = spawn(
   },
 );
 
+// Set once Ctrl-C (or the framework's exit) starts the shutdown.
+let stopping = false;
+
 // The table's stream drives the publisher, as Lambda's event source mapping does in AWS; it logs
 // each audit event ("audit event" lines). From the stream's end: earlier changes were published
 // by an earlier start.
@@ -87,6 +90,8 @@ async function invokeWhenReady(name: string, payload: unknown): Promise<DynamoDB
         body: JSON.stringify(payload),
       });
     } catch (error) {
+      // Shutting down: the framework is gone for good, and the poller must be let stop.
+      if (stopping) throw error;
       // Not listening yet: bundling every function takes a while on a first start.
       if (attempt > 600) throw error;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -102,7 +107,6 @@ const front = await startFrontDoor(PORTS, apiDocuments());
 console.log(`HTTP API on http://localhost:${PORTS.http}, Lambda invoke endpoint on http://localhost:${PORTS.invoke}`);
 console.log(`API reference on http://localhost:${PORTS.http}/docs (OpenAPI document at /openapi.json)`);
 
-let stopping = false;
 const stop = async (code: number) => {
   if (stopping) return;
   stopping = true;

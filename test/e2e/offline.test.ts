@@ -1,7 +1,7 @@
 // End to end, as a newcomer runs it: `npm start` (dynalite + serverless-offline), then
 // the HTTP API on :3000 and the Lambda invoke endpoint on :3002, exactly as README.md shows.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
@@ -38,12 +38,18 @@ beforeAll(async () => {
   await waitFor(async () => output.includes('Server ready') && (await fetch(`${HTTP}/secrets`)).status === 401, 580_000);
 }, 600_000);
 
+// Ctrl-C must stop everything, even with stream records still on their way to the publisher.
 afterAll(async () => {
   if (server?.pid && server.exitCode === null) {
+    const exited = new Promise((r) => server.once('exit', r));
     process.kill(-server.pid, 'SIGINT');
-    await new Promise((r) => server.once('exit', r));
+    const stopped = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 25_000))]);
+    if (!stopped) {
+      process.kill(-server.pid, 'SIGKILL');
+      throw new Error(`npm start did not stop within 25 s of Ctrl-C:\n${output.slice(-2_000)}`);
+    }
   }
-}, 30_000);
+}, 40_000);
 
 const request = (path: string, init: RequestInit & { profile?: string } = {}) =>
   fetch(`${HTTP}${path}`, {
@@ -261,5 +267,30 @@ describe('the TypeScript client against npm start', () => {
     await store.delete('clientE2e');
     await expect(store.get('clientE2e')).rejects.toBeInstanceOf(SecretNotFound);
     expect(output).not.toContain('client-e2e-value');
+  });
+});
+
+describe('client/README.md', () => {
+  it('its Middy example runs as written: the value is on the context, fetched at cold start', async () => {
+    const readme = readFileSync(new URL('../../client/README.md', import.meta.url), 'utf8');
+    const example = readme.slice(readme.indexOf('## Middy middleware')).match(/```ts\n([\s\S]*?)```/)![1]!;
+    const token = localToken('readme-example');
+    await fetch(`${HTTP}/secrets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'openaiKey', value: 'sk-readme-example' }),
+    });
+    // Beside the project, so that its imports resolve as they would in a consumer's function.
+    const folder = mkdtempSync(join(process.cwd(), '.readme-example-'));
+    try {
+      const file = join(folder, 'handler.ts');
+      writeFileSync(file, example.replaceAll("'./client/", "'../client/"));
+      Object.assign(process.env, { SECRET_STORE_URL: HTTP, SECRET_STORE_TOKEN: token });
+      const { handler } = (await import(file)) as { handler: (event: unknown, context: object) => Promise<unknown> };
+      expect(await handler({ prompt: 'hello' }, {})).toEqual({ prompt: 'hello', keyLength: 'sk-readme-example'.length });
+      expect(await handler({ prompt: 'again' }, {})).toEqual({ prompt: 'again', keyLength: 'sk-readme-example'.length });
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
