@@ -1,6 +1,6 @@
 // End to end, as a newcomer runs it: `npm start` (dynalite + serverless-offline), then
 // the HTTP API on :3000 and the Lambda invoke endpoint on :3002, exactly as README.md shows.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -292,5 +292,78 @@ describe('client/README.md', () => {
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the secret-store CLI against npm start', () => {
+  const cli = (args: string[], options: { stdin?: string; env?: Record<string, string> } = {}) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        ['bin/secret-store.mjs', ...args],
+        { env: { PATH: process.env.PATH, HOME: mkdtempSync(join(tmpdir(), 'cli-home-')), ...options.env } },
+        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+      child.stdin!.end(options.stdin ?? '');
+    });
+  const http = { SECRET_STORE_ENDPOINT: HTTP, SECRET_STORE_TOKEN: localToken('cli-e2e') };
+
+  it('puts from stdin, gets, lists, updates, expires and removes, with an exit code per error', async () => {
+    expect(await cli(['put', 'cliKey', '--tag', 'cli', '--description', 'from the CLI'], { stdin: 'cli-e2e-value\n', env: http })).toMatchObject({ code: 0, stderr: 'cliKey: revision 1\n' });
+    expect(await cli(['get', 'cliKey'], { env: http })).toMatchObject({ code: 0, stdout: 'cli-e2e-value' });
+    const listed = await cli(['ls', '--tag', 'cli'], { env: http });
+    expect(listed.stdout).toMatch(/^NAME\s+VERSION\s+REVISION\s+TAGS\s+UPDATED\s+EXPIRES\ncliKey\s+1\.0\.0\s+1\s+cli\s/);
+    expect(listed.stdout).not.toContain('cli-e2e-value');
+    expect(JSON.parse((await cli(['ls', '--json'], { env: http })).stdout)).toEqual([expect.objectContaining({ name: 'cliKey', revision: 1 })]);
+    // put again replaces the value; --create-only refuses.
+    expect((await cli(['put', 'cliKey'], { stdin: 'cli-e2e-value-2', env: http })).stderr).toBe('cliKey: revision 2\n');
+    expect((await cli(['put', 'cliKey', '--create-only'], { stdin: 'x', env: http })).code).toBe(6);
+    expect((await cli(['update', 'cliKey', '--description', 'changed', '--if-match', '1'], { env: http })).code).toBe(8);
+    expect((await cli(['update', 'cliKey', '--value-stdin', '--if-match', '2'], { stdin: 'cli-e2e-value-3', env: http })).code).toBe(0);
+    expect(JSON.parse((await cli(['get', 'cliKey', '--json'], { env: http })).stdout)).toMatchObject({ value: 'cli-e2e-value-3', revision: 3 });
+    const invalid = await cli(['put', 'Bad Name'], { stdin: 'x', env: http });
+    expect(invalid).toMatchObject({ code: 3 });
+    expect(invalid.stderr).toContain('ValidationError');
+    expect((await cli(['expire', 'cliKey'], { env: http })).code).toBe(0);
+    expect((await cli(['get', 'cliKey'], { env: http })).code).toBe(7);
+    expect((await cli(['rm', 'cliKey'], { env: http })).code).toBe(0);
+    expect((await cli(['get', 'cliKey'], { env: http })).code).toBe(5);
+    expect((await cli(['get', 'cliKey'], { env: { ...http, SECRET_STORE_TOKEN: 'not-a-jwt' } })).code).toBe(4);
+    expect(output).not.toContain('cli-e2e-value');
+  });
+
+  it('never takes a value from argv, and has --help for every command', async () => {
+    expect((await cli(['put', 'argvKey', 'cli-argv-value'], { env: http })).code).toBe(2);
+    expect((await cli(['get', 'argvKey'], { env: http })).code).toBe(5);
+    for (const command of ['get', 'put', 'ls', 'update', 'expire', 'rm', 'env', 'exec']) {
+      const help = await cli([command, '--help']);
+      expect(help.code, command).toBe(0);
+      expect(help.stdout, command).toMatch(new RegExp(`^Usage: secret-store ${command}`));
+    }
+    expect((await cli(['ls'])).code).toBe(2);
+  });
+
+  it('exports secrets as dotenv, JSON or shell, and runs a command with them, passing its exit code through', async () => {
+    await cli(['put', 'apiKey'], { stdin: 'it\'s "quoted" $HOME', env: http });
+    await cli(['put', 'dbPassword'], { stdin: 'pw-1', env: http });
+    expect((await cli(['env'], { env: http })).stdout).toBe('API_KEY="it\'s \\"quoted\\" \\$HOME"\nDB_PASSWORD="pw-1"\n');
+    expect(JSON.parse((await cli(['env', '--format', 'json', '--only', 'dbPassword'], { env: http })).stdout)).toEqual({ DB_PASSWORD: 'pw-1' });
+    const shell = (await cli(['env', '--format', 'shell', '--only', 'apiKey'], { env: http })).stdout;
+    expect(shell).toBe(`export API_KEY='it'\\''s "quoted" $HOME'\n`);
+    const check = 'process.exit(process.env.API_KEY === `it\'s "quoted" $HOME` && process.env.DB_PASSWORD === "pw-1" ? 42 : 1)';
+    expect((await cli(['exec', '--', process.execPath, '-e', check], { env: http })).code).toBe(42);
+    expect((await cli(['exec', '--only', 'dbPassword', '--', process.execPath, '-e', 'process.exit(process.env.API_KEY ? 1 : 0)'], { env: http })).code).toBe(0);
+  });
+
+  it('invokes the functions directly with --function-prefix and --profile, and reads a config file', async () => {
+    const direct = ['--function-prefix', 'secret-store-dev-', '--profile', 'cli-direct', '--lambda-endpoint', INVOKE, '--region', 'us-east-1'];
+    const aws = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+    expect((await cli([...direct, 'put', 'directKey'], { stdin: 'cli-direct-value', env: aws })).code).toBe(0);
+    expect((await cli([...direct, 'get', 'directKey'], { env: aws })).stdout).toBe('cli-direct-value');
+    expect((await cli([...direct, 'get', 'absent'], { env: aws })).code).toBe(5);
+    const config = join(mkdtempSync(join(tmpdir(), 'cli-config-')), 'config.json');
+    writeFileSync(config, JSON.stringify({ functionPrefix: 'secret-store-dev-', profile: 'cli-direct', lambdaEndpoint: INVOKE, region: 'us-east-1' }));
+    expect((await cli(['--config', config, 'get', 'directKey'], { env: aws })).stdout).toBe('cli-direct-value');
+    expect((await cli(['get', 'directKey'], { env: { ...aws, SECRET_STORE_CONFIG: config } })).stdout).toBe('cli-direct-value');
   });
 });

@@ -1,0 +1,325 @@
+// `secret-store`: the store from a shell, on the TypeScript client. Values come from stdin or a
+// file, never from argv (argv is in shell history and `ps`). Output is a table for people and
+// JSON (`--json`) for scripts; each error class has its own exit code (README, "Exit codes").
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { SecretStoreError } from './errors.js';
+import { SecretStore, type SecretStoreOptions } from './store.js';
+import type { CreateSecret, Secret, SecretChanges } from './types.js';
+
+/** Exit codes by error code: scripts can tell "not there" from "try again later". */
+export const EXIT_CODES: Record<string, number> = {
+  ValidationError: 3,
+  Unauthorized: 4,
+  SecretNotFound: 5,
+  SecretAlreadyExists: 6,
+  SecretExpired: 7,
+  PreconditionFailed: 8,
+  IdempotencyKeyReused: 9,
+  PayloadTooLarge: 10,
+  UnsupportedMediaType: 10,
+  ServiceUnavailable: 11,
+  TooManyRequests: 11,
+  TransportError: 11,
+  DecryptionFailed: 12,
+  SecretDamaged: 12,
+  InternalError: 12,
+};
+/** Usage errors (unknown option, missing argument, bad configuration). */
+export const USAGE = 2;
+
+export interface Io {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+interface Connection {
+  endpoint?: string;
+  token?: string;
+  tokenFile?: string;
+  functionPrefix?: string;
+  profile?: string;
+  region?: string;
+  lambdaEndpoint?: string;
+}
+
+class UsageError extends Error {}
+
+/** Flags over env over the config file (`--config`, SECRET_STORE_CONFIG, ~/.config/secret-store/config.json). */
+function connection(flags: Connection & { config?: string }, env: NodeJS.ProcessEnv): Connection {
+  const file = flags.config ?? env.SECRET_STORE_CONFIG ?? join(homedir(), '.config', 'secret-store', 'config.json');
+  let fromFile: Connection = {};
+  try {
+    fromFile = JSON.parse(readFileSync(file, 'utf8')) as Connection;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || flags.config !== undefined) throw new UsageError(`cannot read the config file ${file}: ${(error as Error).message}`);
+  }
+  const fromEnv: Connection = {
+    endpoint: env.SECRET_STORE_ENDPOINT,
+    token: env.SECRET_STORE_TOKEN,
+    tokenFile: env.SECRET_STORE_TOKEN_FILE,
+    functionPrefix: env.SECRET_STORE_FUNCTION_PREFIX,
+    profile: env.SECRET_STORE_PROFILE,
+    region: env.SECRET_STORE_REGION ?? env.AWS_REGION,
+    lambdaEndpoint: env.SECRET_STORE_LAMBDA_ENDPOINT,
+  };
+  const pick = <K extends keyof Connection>(key: K) => flags[key] ?? fromEnv[key] ?? fromFile[key];
+  return Object.fromEntries((Object.keys(fromEnv) as (keyof Connection)[]).map((k) => [k, pick(k)]).filter(([, v]) => v !== undefined));
+}
+
+async function storeFor(c: Connection): Promise<SecretStore> {
+  if (c.endpoint) {
+    const token = c.token ?? (c.tokenFile ? readFileSync(c.tokenFile, 'utf8').trim() : undefined);
+    if (!token) throw new UsageError('an HTTP endpoint needs a token: SECRET_STORE_TOKEN, --token-file or the config file');
+    return new SecretStore({ http: { endpoint: c.endpoint, token } });
+  }
+  if (c.functionPrefix && c.profile) {
+    const { LambdaClient } = await import('@aws-sdk/client-lambda');
+    const client = new LambdaClient({ ...(c.region && { region: c.region }), ...(c.lambdaEndpoint && { endpoint: c.lambdaEndpoint }) });
+    return new SecretStore({ lambda: { functionPrefix: c.functionPrefix, profile: c.profile, client } } as SecretStoreOptions);
+  }
+  throw new UsageError('no store configured: give --endpoint (HTTP) or --function-prefix and --profile (direct invocation); see --help');
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The value: a file's content, or stdin's; one trailing newline (as `echo` adds) is dropped. */
+async function valueFrom(io: Io, fromFile: string | undefined): Promise<string> {
+  if (!fromFile && io.stdin.isTTY) throw new UsageError('give the value on stdin (e.g. `pbpaste | secret-store put name`) or with --from-file; never as an argument');
+  const text = fromFile ? readFileSync(fromFile, 'utf8') : await readAll(io.stdin);
+  return text.replace(/\r?\n$/, '');
+}
+
+/** `apiKey` -> `API_KEY`, `openai_api_key` -> `OPENAI_API_KEY`. */
+export const envName = (name: string) =>
+  name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toUpperCase();
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const annotationsOf = (pairs: string[] | undefined) =>
+  pairs &&
+  Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new UsageError(`--annotation takes key=value, not ${JSON.stringify(pair)}`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+
+interface FieldFlags {
+  description?: string;
+  version?: string;
+  tag?: string[];
+  annotation?: string[];
+  expiresAt?: string;
+}
+const fieldsOf = (o: FieldFlags): SecretChanges => ({
+  ...(o.description !== undefined && { description: o.description }),
+  ...(o.version !== undefined && { version: o.version }),
+  ...(o.tag !== undefined && { tags: o.tag }),
+  ...(o.annotation !== undefined && { annotations: annotationsOf(o.annotation)! }),
+  ...(o.expiresAt !== undefined && { expiresAt: o.expiresAt === 'never' ? null : o.expiresAt }),
+});
+const withFieldOptions = (command: Command) =>
+  command
+    .option('--description <text>', 'the description')
+    .option('--version <semver>', 'the semantic version')
+    .option('--tag <tag>', 'a tag (repeat for several; replaces the tags)', collect)
+    .option('--annotation <key=value>', 'an annotation (repeat for several; replaces the annotations)', collect)
+    .option('--expires-at <timestamp>', 'ISO 8601 with a zone, or "never"');
+
+/** Fetches `names` (all the profile's live secrets by default), with a progress bar on a TTY. */
+async function fetchValues(store: SecretStore, io: Io, only: string[] | undefined): Promise<Map<string, string>> {
+  const names = only ?? (await all(store.list())).map((s) => s.name);
+  const bar = io.stderr.isTTY && names.length > 1 ? new SingleBar({ stream: io.stderr as NodeJS.WriteStream, format: 'fetching {bar} {value}/{total}', clearOnComplete: true }) : undefined;
+  bar?.start(names.length, 0);
+  const values = new Map<string, string>();
+  try {
+    for (const name of names) {
+      values.set(name, (await store.get(name)).value);
+      bar?.increment();
+    }
+  } finally {
+    bar?.stop();
+  }
+  const byEnv = new Map<string, string>();
+  for (const name of names) {
+    const variable = envName(name);
+    if (byEnv.has(variable)) throw new UsageError(`${byEnv.get(variable)} and ${name} would both be ${variable}: choose with --only`);
+    byEnv.set(variable, name);
+  }
+  return values;
+}
+
+async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const list: T[] = [];
+  for await (const item of items) list.push(item);
+  return list;
+}
+
+const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
+const dotenvQuote = (value: string) => `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n').replaceAll('$', '\\$')}"`;
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const out = (text: string): void => void io.stdout.write(text);
+  const json = (value: unknown): void => out(`${JSON.stringify(value, null, 2)}\n`);
+  let exitCode = 0;
+
+  const program = new Command('secret-store')
+    .description('API keys, passwords and tokens in the secret store, from a shell.')
+    .addOption(new Option('--endpoint <url>', 'the HTTP API (env SECRET_STORE_ENDPOINT)'))
+    .addOption(new Option('--token-file <file>', 'a file holding the bearer token (env SECRET_STORE_TOKEN holds the token itself)'))
+    .addOption(new Option('--function-prefix <prefix>', 'invoke the functions directly: e.g. secret-store-prod- (env SECRET_STORE_FUNCTION_PREFIX)'))
+    .addOption(new Option('--profile <id>', 'the profile, for direct invocation (env SECRET_STORE_PROFILE)'))
+    .addOption(new Option('--region <region>', 'the AWS region, for direct invocation (env SECRET_STORE_REGION or AWS_REGION)'))
+    .addOption(new Option('--lambda-endpoint <url>', 'a Lambda endpoint other than AWS\'s, e.g. npm start\'s http://localhost:3002'))
+    .addOption(new Option('--config <file>', 'a JSON file with the same settings (env SECRET_STORE_CONFIG; default ~/.config/secret-store/config.json)'))
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError();
+  const store = () => storeFor(connection(program.opts(), io.env));
+
+  program
+    .command('get <name>')
+    .description('print a secret\'s value (with --json, the secret and its value)')
+    .option('--json', 'the secret as JSON')
+    .action(async (name: string, o: { json?: boolean }) => {
+      const secret = await (await store()).get(name);
+      if (o.json) json(secret);
+      else out(io.stdout.isTTY ? `${secret.value}\n` : secret.value);
+    });
+
+  withFieldOptions(
+    program
+      .command('put <name>')
+      .description('create a secret, or replace its value (and the fields given) if it exists; the value comes from stdin or --from-file')
+      .option('--from-file <file>', 'read the value from this file')
+      .option('--create-only', 'fail (exit 6) if the secret exists'),
+  ).action(async (name: string, o: FieldFlags & { fromFile?: string; createOnly?: boolean; json?: boolean }) => {
+    const value = await valueFrom(io, o.fromFile);
+    const s = await store();
+    const fields = fieldsOf(o);
+    let secret: Secret;
+    try {
+      secret = await s.create({ name, value, ...fields } as CreateSecret);
+    } catch (error) {
+      if (o.createOnly || !(error instanceof SecretStoreError && error.code === 'SecretAlreadyExists')) throw error;
+      secret = await s.update(name, { value, ...fields });
+    }
+    io.stderr.write(`${secret.name}: revision ${secret.revision}\n`);
+  });
+
+  program
+    .command('ls')
+    .description('list secrets (never values)')
+    .option('--tag <tag>', 'only secrets with this tag')
+    .option('--prefix <prefix>', 'only names starting with this')
+    .addOption(new Option('--expired <which>', 'expired secrets').choices(['exclude', 'include', 'only']))
+    .option('--json', 'JSON, one array')
+    .action(async (o: { tag?: string; prefix?: string; expired?: 'exclude' | 'include' | 'only'; json?: boolean }) => {
+      const secrets = await all((await store()).list({ ...(o.tag && { tag: o.tag }), ...(o.prefix && { prefix: o.prefix }), ...(o.expired && { expired: o.expired }) }));
+      if (o.json) return json(secrets);
+      if (secrets.length === 0) return void io.stderr.write('no secrets\n');
+      out(table([['NAME', 'VERSION', 'REVISION', 'TAGS', 'UPDATED', 'EXPIRES'], ...secrets.map((s) => [s.name, s.version, String(s.revision), s.tags.join(','), s.updatedAt, s.expired ? 'expired' : (s.expiresAt ?? '-')])]));
+    });
+
+  withFieldOptions(
+    program
+      .command('update <name>')
+      .description('change the fields given; --value-stdin or --from-file changes the value')
+      .option('--value-stdin', 'read a new value from stdin')
+      .option('--from-file <file>', 'read a new value from this file')
+      .option('--if-match <revision>', 'only if the secret is at this revision (else exit 8)'),
+  ).action(async (name: string, o: FieldFlags & { valueStdin?: boolean; fromFile?: string; ifMatch?: string }) => {
+    const changes = { ...fieldsOf(o), ...((o.valueStdin || o.fromFile) && { value: await valueFrom(io, o.fromFile) }) };
+    if (Object.keys(changes).length === 0) throw new UsageError('nothing to change: give a field option, --value-stdin or --from-file');
+    const ifMatch = o.ifMatch === undefined ? undefined : o.ifMatch === '*' ? '*' : Number(o.ifMatch);
+    if (ifMatch !== undefined && ifMatch !== '*' && !Number.isSafeInteger(ifMatch)) throw new UsageError('--if-match takes a revision number or *');
+    const secret = await (await store()).update(name, changes, ifMatch === undefined ? {} : { ifMatch });
+    io.stderr.write(`${secret.name}: revision ${secret.revision}\n`);
+  });
+
+  program
+    .command('expire <name>')
+    .description('expire a secret now, or at --at if that is sooner')
+    .option('--at <timestamp>', 'ISO 8601 with a zone')
+    .action(async (name: string, o: { at?: string }) => {
+      const secret = await (await store()).expire(name, o.at ? { at: o.at } : {});
+      io.stderr.write(`${secret.name}: expires ${secret.expiresAt}\n`);
+    });
+
+  program
+    .command('rm <name>')
+    .description('delete a secret')
+    .action(async (name: string) => {
+      await (await store()).delete(name);
+      io.stderr.write(`${name}: deleted\n`);
+    });
+
+  const onlyOption = () => new Option('--only <names>', 'these secrets only (comma-separated); all live secrets by default').argParser((v) => v.split(',').filter(Boolean));
+
+  program
+    .command('env')
+    .description('print secrets as environment variables (apiKey becomes API_KEY)')
+    .addOption(new Option('--format <format>', 'output format').choices(['dotenv', 'json', 'shell']).default('dotenv'))
+    .addOption(onlyOption())
+    .action(async (o: { format: 'dotenv' | 'json' | 'shell'; only?: string[] }) => {
+      const values = await fetchValues(await store(), io, o.only);
+      const variables = [...values].map(([name, value]) => [envName(name), value] as const);
+      if (o.format === 'json') return json(Object.fromEntries(variables));
+      for (const [variable, value] of variables) out(o.format === 'shell' ? `export ${variable}=${shellQuote(value)}\n` : `${variable}=${dotenvQuote(value)}\n`);
+    });
+
+  program
+    .command('exec')
+    .description('run a command with secrets in its environment; its exit code is passed through')
+    .addOption(onlyOption())
+    .argument('<command...>', 'the command, after --')
+    .passThroughOptions()
+    .action(async (command: string[], o: { only?: string[] }) => {
+      const values = await fetchValues(await store(), io, o.only);
+      const env = { ...io.env, ...Object.fromEntries([...values].map(([name, value]) => [envName(name), value])) };
+      exitCode = await new Promise<number>((resolve, reject) => {
+        const child = spawn(command[0]!, command.slice(1), { env, stdio: 'inherit' });
+        child.on('error', (error) => reject(new UsageError(`cannot run ${command[0]}: ${error.message}`)));
+        child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? 15 : 0)));
+      });
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : USAGE;
+    if (error instanceof UsageError) {
+      io.stderr.write(`secret-store: ${error.message}\n`);
+      return USAGE;
+    }
+    if (error instanceof SecretStoreError) {
+      const fields = error.fieldErrors.map((f) => `\n  ${f.path}: ${f.message}`).join('');
+      io.stderr.write(`secret-store: ${error.code}: ${error.message}${fields}\n`);
+      return EXIT_CODES[error.code] ?? 1;
+    }
+    io.stderr.write(`secret-store: ${(error as Error)?.message ?? String(error)}\n`);
+    return 1;
+  }
+}
