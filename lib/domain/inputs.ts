@@ -31,12 +31,11 @@ export const getInput = z.pipe(
   z.transform((g: { name?: string; id?: string }) => (g.id !== undefined ? { id: g.id } : { name: g.name! })),
 );
 
+// A number (direct invocation) or its digits (a query string); one message for every way to miss.
+const LIMIT_RULE = `must be a whole number from 1 to ${LIST_LIMIT_MAX}`;
 const limit = z.pipe(
-  z.union([
-    z.number(),
-    z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a whole number')), z.transform(Number)),
-  ]),
-  z.int().check(z.minimum(1), z.maximum(LIST_LIMIT_MAX)),
+  z.transform((v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v)),
+  z.int({ error: LIMIT_RULE }).check(z.minimum(1, { error: LIMIT_RULE }), z.maximum(LIST_LIMIT_MAX, { error: LIMIT_RULE })),
 );
 
 export const listInput = z.strictObject({

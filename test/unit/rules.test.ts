@@ -113,6 +113,12 @@ describe('create and PATCH fields', () => {
     expect(parse(timestamp, '2030-06-01T12:00:00+02:00')).toBe('2030-06-01T10:00:00.000Z');
     expect(parse(timestamp, '2030-06-01T12:00:00.5Z')).toBe('2030-06-01T12:00:00.500Z');
     expect(refusedPaths(timestamp, 'tomorrow')).toEqual(['']);
+    // The pattern stands between a string and new Date(): every date it lets through is real.
+    expect(parse(timestamp, '2028-02-29T23:59:59.999-12:00')).toBe('2028-03-01T11:59:59.999Z');
+    expect(parse(timestamp, '0000-01-01T00:00:00Z')).toBe('0000-01-01T00:00:00.000Z');
+    for (const t of ['2027-02-29T00:00:00Z', '2030-04-31T00:00:00Z', '2030-01-01T24:00:00Z', '2030-01-01T00:00:60Z', '2030-01-01T00:00:00+24:00']) {
+      expect(refusedPaths(timestamp, t), t).toEqual(['']);
+    }
   });
 });
 
@@ -205,5 +211,89 @@ describe('errors for one field', () => {
     };
     expect(pathsUnder(userProfileId, '', 'userProfileId')).toEqual(['userProfileId']);
     expect(pathsUnder(createInput, create({ tags: ['a b'] }), 'body')).toEqual(['body.tags.0']);
+  });
+});
+
+describe('what a refusal says', () => {
+  /** The message of a refusal's only error. */
+  const message = (schema: Parameters<typeof parse>[0], input: unknown) => {
+    const result = outcome(schema, input);
+    if (result === 'accepted') return result;
+    expect(result, JSON.stringify(input)).toHaveLength(1);
+    return result[0]!.message;
+  };
+
+  it('names the rule each field broke, in the words docs/API.md uses', () => {
+    const cases: Array<[Parameters<typeof parse>[0], unknown, string]> = [
+      [createInput, create({ name: 'ApiKey' }), 'must be camelCase: a lowercase letter, then letters and digits'],
+      [getInput, { id: 'x' }, 'must be a ULID'],
+      [userProfileId, 'a b', 'must be printable, without whitespace or invisible characters'],
+      [userProfileId, 'alice\u0301', 'must be in Unicode normalization form C'],
+      [idempotencyKey, '', 'must be 1-255 visible ASCII characters'],
+      [createInput, create({ value: '' }), 'must not be empty'],
+      [createInput, create({ value: 'x'.repeat(MAX_VALUE_BYTES + 1) }), 'must be at most 65536 bytes as UTF-8'],
+      [createInput, create({ value: '\ud800' }), 'must be well-formed Unicode (no lone surrogates)'],
+      [createInput, create({ version: '1.0' }), 'must be a semantic version MAJOR.MINOR.PATCH'],
+      [createInput, create({ annotations: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) }), 'at most 50 keys'],
+      [createInput, create({ tags: ['a b'] }), 'must be 1-128 characters of A-Z a-z 0-9 _ . : / = + @ -'],
+      [createInput, create({ tags: ['a', 'a'] }), 'must be unique'],
+      [createInput, create({ description: 7 }), 'Invalid input: expected string, received number'],
+      [listInput, { limit: 'ten' }, 'must be a whole number from 1 to 100'],
+      [listInput, { limit: '3x' }, 'must be a whole number from 1 to 100'],
+      [listInput, { limit: '0' }, 'must be a whole number from 1 to 100'],
+      [listInput, { limit: 101 }, 'must be a whole number from 1 to 100'],
+      [listInput, { limit: 2.5 }, 'must be a whole number from 1 to 100'],
+      [listInput, { tag: 'a b' }, 'must be a valid tag'],
+      [listInput, { prefix: 'a-b' }, 'must be letters and digits'],
+    ];
+    for (const [schema, input, expected] of cases) expect(message(schema, input), JSON.stringify(input).slice(0, 80)).toBe(expected);
+    try {
+      revisionMatch('3');
+    } catch (error) {
+      expect((error as ValidationError).errors).toEqual([{ path: 'If-Match', message: 'must be * or quoted revisions such as "3"' }]);
+    }
+  });
+
+  it('takes every limit and filter the contract lists', () => {
+    for (const limit of ['10', '99', 10]) expect(parse(listInput, { limit })).toEqual({ limit: Number(limit) });
+    for (const expired of ['exclude', 'include', 'only']) expect(parse(listInput, { expired })).toEqual({ expired });
+  });
+
+  it('refuses null annotations as a 400, not a crash', () => {
+    expect(refusedFields(createInput, create({ annotations: null }))).toEqual(['annotations']);
+    expect(refusedFields(createInput, create({ annotations: 'x' }))).toEqual(['annotations']);
+  });
+});
+
+describe('semantic versions (semver.org\'s own examples)', () => {
+  it('accepts every valid one', () => {
+    const valid = [
+      '0.0.4', '1.2.3', '10.20.30', '1.1.2-prerelease+meta', '1.1.2+meta', '1.1.2+meta-valid', '1.0.0-alpha', '1.0.0-beta', '1.0.0-alpha.beta',
+      '1.0.0-alpha.beta.1', '1.0.0-alpha.1', '1.0.0-alpha0.valid', '1.0.0-alpha.0valid', '1.0.0-alpha-a.b-c-somethinglong+build.1-aef.1-its-okay',
+      '1.0.0-rc.1+build.1', '2.0.0-rc.1+build.123', '1.2.3-beta', '10.2.3-DEV-SNAPSHOT', '1.2.3-SNAPSHOT-123', '2.0.0+build.1848', '2.0.1-alpha.1227',
+      '1.0.0-alpha+beta', '1.2.3----RC-SNAPSHOT.12.9.1--.12+788', '1.2.3----R-S.12.9.1--.12+meta', '1.2.3----RC-SNAPSHOT.12.9.1--.12', '1.0.0+0.build.1-rc.10000aaa-kk-0.1',
+      '1.0.0-0A.is.legal', '1.0.0-10', '1.0.0-100.200', '1.0.0-x.10.y', '1.0.0-1a', '1.0.0-a.1b',
+    ];
+    for (const v of valid) expect(outcome(createInput, create({ version: v })), v).toBe('accepted');
+  });
+
+  it('refuses every invalid one', () => {
+    const invalid = [
+      '1', '1.2', '1.2.3-0123', '1.2.3-0123.0123', '1.1.2+.123', '+invalid', '-invalid', '-invalid+invalid', '-invalid.01', 'alpha', 'alpha.beta',
+      'alpha.beta.1', 'alpha.1', 'alpha+beta', 'alpha_beta', 'alpha.', 'alpha..', 'beta', '1.0.0-alpha_beta', '-alpha.', '1.0.0-alpha..', '1.0.0-alpha..1',
+      '1.0.0-alpha...1', '1.0.0-alpha....1', '1.0.0-alpha.....1', '1.0.0-alpha......1', '1.0.0-alpha.......1', '01.1.1', '1.01.1', '1.1.01', '1.2',
+      '1.2.3.DEV', '1.2-SNAPSHOT', '1.2.31.2.3----RC-SNAPSHOT.12.09.1--..12+788', '1.2-RC-SNAPSHOT', '-1.0.3-gamma+b7718', '+justmeta',
+      '9.8.7+meta+meta', '9.8.7-whatever+meta+meta', '1.0.0-01', '1.0.0-x.01', '1.0.0+', '1.0.0-', 'v1.0.0', '1.0.0 ', 'x1.0.0', '1.0.0-a b',
+    ];
+    for (const v of invalid) expect(refusedFields(createInput, create({ version: v })), v).toEqual(['version']);
+  });
+});
+
+describe('If-Match edges', () => {
+  it('reads multi-digit revisions and refuses text before or after a tag', () => {
+    expect(revisionMatch('"12"')).toEqual([12]);
+    expect(revisionMatch('"123456789012345"')).toEqual([123456789012345]);
+    for (const raw of ['x"3"', '"3"x', 'W/"3"x']) expect(() => revisionMatch(raw), raw).toThrow(ValidationError);
+    for (const raw of [-1, 1.5, Number.MAX_SAFE_INTEGER + 1, '7']) expect(() => revisionMatch(raw), String(raw)).toThrow(ValidationError);
   });
 });
