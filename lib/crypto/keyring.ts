@@ -18,6 +18,7 @@ export function parseKeys(value: string | undefined, sourceName: string): string
     try {
       new Fernet(key);
     } catch (error) {
+      // Stryker disable next-line ConditionalExpression: equivalent; the Fernet constructor throws nothing but InvalidKeyError
       if (error instanceof InvalidKeyError) throw new ConfigError(`${position} is not a url-safe base64 32-byte Fernet key`);
       throw error;
     }
