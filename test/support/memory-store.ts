@@ -30,7 +30,7 @@ import { isExpiredAt, PUBLIC_SOURCE_ATTRIBUTES, type SecretItem } from '../../li
 import { Sealer, type SealedValue } from '../../lib/crypto/sealer.js';
 import type { CurrentKeys } from '../../lib/keys/key-source.js';
 import type { ListPage, ListQuery, Once, RequestRecord, SecretChanges, SecretRef } from '../../lib/store/secret-repository.js';
-import { SecretService, type SecretStore } from '../../lib/secrets/service.js';
+import { SecretService, type SecretServiceDeps, type SecretStore } from '../../lib/secrets/service.js';
 import { expiryShard, idIndexKey, nameFromSortKey, profilePartition, secretKey, secretSortPrefix, type PrimaryKey } from '../../lib/store/table.js';
 
 type Method = keyof SecretStore;
@@ -290,8 +290,9 @@ export function memoryService(keys: string[] = [UNIT_KEYS.old]) {
   const clock = { ms: CLOCK_START };
   let ids = 0;
   /** `current` overrides what rotation reads from the key source (a fixed list by default). */
-  const serviceWith = (sealer: Sealer, current: Partial<CurrentKeys> = {}) =>
+  const serviceWith = (sealer: Sealer, current: Partial<CurrentKeys> = {}, deps: Pick<SecretServiceDeps, 'onDamaged'> = {}) =>
     new SecretService({
+      ...deps,
       repository: store,
       keys: {
         sealer: () => sealer,
