@@ -105,5 +105,10 @@ describe('database failures', () => {
     }
     const ours = new errors.SecretNotFound('apiKey');
     expect(translateDatabaseError(ours)).toBe(ours);
+    // Ours already, even one whose name a database error could have.
+    const busy = new errors.ServiceUnavailable('keys');
+    expect(translateDatabaseError(busy)).toBe(busy);
+    // Whatever was thrown, even nothing at all, is passed on rather than crashing here.
+    for (const thrown of [null, undefined, 'text', 42]) expect(translateDatabaseError(thrown), String(thrown)).toBe(thrown);
   });
 });

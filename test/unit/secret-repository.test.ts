@@ -248,6 +248,22 @@ describe('keyed writes', () => {
     dynamo.on(TransactGetCommand).resolves({ Responses: [{}, {}] });
     expect(await repository.readRequest(ref, 'k-digest', NOW)).toEqual({ earlier: undefined, item: undefined });
   });
+
+  it('read a record damaged by hand as none, and a value MAC only when it is one', async () => {
+    const good = { pk: 'PROFILE#alice', sk: 'REQUEST#k-digest', fingerprint: 'fp', result: 'null', createdAt: NOW, purgeAt: 2_000_000_000 };
+    for (const damage of [{ sk: 7 }, { fingerprint: undefined }, { fingerprint: 1 }, { result: {} }, { purgeAt: '2000000000' }, { purgeAt: undefined }]) {
+      dynamo.on(TransactGetCommand).resolves({ Responses: [{ Item: { ...good, ...damage } }, { Item: item() }] });
+      expect((await repository.readRequest(ref, 'k-digest', NOW)).earlier, JSON.stringify(damage)).toBeUndefined();
+    }
+    dynamo.on(TransactGetCommand).resolves({ Responses: [{ Item: { ...good, valueMac: 5 } }, { Item: item() }] });
+    expect((await repository.readRequest(ref, 'k-digest', NOW)).earlier).not.toHaveProperty('valueMac');
+    dynamo.on(TransactGetCommand).resolves({ Responses: [{ Item: { ...good, valueMac: 'mac' } }, { Item: item() }] });
+    expect((await repository.readRequest(ref, 'k-digest', NOW)).earlier).toMatchObject({ valueMac: 'mac' });
+    dynamo.on(TransactGetCommand).resolves({ Responses: [{ Item: good }] });
+    expect(await repository.readRequest(ref, 'k-digest', NOW)).toMatchObject({ item: undefined });
+    dynamo.on(TransactGetCommand).resolves({});
+    expect(await repository.readRequest(ref, 'k-digest', NOW)).toEqual({ earlier: undefined, item: undefined });
+  });
 });
 
 describe('applyChanges', () => {
