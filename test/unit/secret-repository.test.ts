@@ -56,6 +56,27 @@ describe('create', () => {
     dynamo.on(PutCommand).rejects(conditionFailed());
     await expect(repository.create(item())).rejects.toMatchObject({ name: 'SecretAlreadyExists', status: 409 });
   });
+
+  it('takes a failed condition on its own item (the SDK retried a create that took effect) as done, another item of the name as a clash', async () => {
+    // The failed condition's item comes in DynamoDB's wire format.
+    dynamo.on(PutCommand).rejects(conditionFailed({ id: { S: '01JD8Z7Q2M5K3V9X4T6B8N0C1R' } }));
+    await expect(repository.create(item())).resolves.toBeUndefined();
+    dynamo.on(PutCommand).rejects(conditionFailed({ id: { S: '01JD8Z7Q2M5K3V9X4T6B8N0C1S' } }));
+    await expect(repository.create(item())).rejects.toMatchObject({ name: 'SecretAlreadyExists' });
+  });
+});
+
+describe('nameOfId', () => {
+  it('finds the name through the id index, and answers another profile\'s id as an unknown one', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [{ pk: 'PROFILE#alice', sk: 'SECRET#apiKey', idKey: 'ID#X' }] });
+    expect(await repository.nameOfId('alice', 'X')).toBe('apiKey');
+    expect(dynamo.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({ IndexName: 'byId', ExpressionAttributeValues: { ':idKey': 'ID#X' }, Limit: 1 });
+    await expect(repository.nameOfId('mallory', 'X')).rejects.toMatchObject({ name: 'SecretNotFound' });
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    await expect(repository.nameOfId('alice', 'X')).rejects.toMatchObject({ name: 'SecretNotFound' });
+    dynamo.on(QueryCommand).resolves({});
+    await expect(repository.nameOfId('alice', 'X')).rejects.toMatchObject({ name: 'SecretNotFound' });
+  });
 });
 
 describe('recordAccess (get)', () => {
