@@ -70,4 +70,19 @@ describe('list cursors', () => {
     }
     expect(decodeCursor(keys, scope, cursor)).toBe(PINNED[0]!.after);
   });
+
+  it('refuses a cursor whose MAC is cut short or too long (no crash on unequal lengths), saying what it is not', () => {
+    const { scope, cursor } = PINNED[0]!;
+    const [payload, mac] = cursor.split('.') as [string, string];
+    for (const variant of [`${payload}.${mac.slice(0, 20)}`, `${payload}.${mac}AAAA`]) {
+      let error: unknown;
+      try {
+        decodeCursor(keys, scope, variant);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, variant).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).errors).toEqual([{ path: 'cursor', message: 'is not a cursor this list issued' }]);
+    }
+  });
 });

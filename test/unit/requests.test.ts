@@ -70,4 +70,13 @@ describe('a keyed request', () => {
     expect(rejection(() => new KeyedRequest('k', 'create', 'apiKey', {}, { plaintext: 'v', sealer: stranger }).replay(record))).toBe('IdempotencyKeyReused');
     expect(rejection(() => new KeyedRequest('k', 'create', 'apiKey', {}, { plaintext: 'v', sealer }).replay({ ...record, valueMac: 'AAAA' }))).toBe('IdempotencyKeyReused');
   });
+
+  it('answers a record damaged by hand as another request, never with a crash', () => {
+    const request = new KeyedRequest('k', 'create', 'apiKey', {}, { plaintext: 'v', sealer });
+    const record = request.record(1, NOW);
+    expect(rejection(() => request.replay({ ...record, fingerprint: 'short' }))).toBe('IdempotencyKeyReused');
+    const withoutMac = { ...record };
+    delete withoutMac.valueMac;
+    expect(rejection(() => request.replay(withoutMac))).toBe('IdempotencyKeyReused');
+  });
 });
