@@ -23,7 +23,7 @@ import { KeyedRequest, type KeyedOperation } from './requests.js';
 
 const SWEEP_PAGE = 100;
 // Sweep writes in flight at once: at 5 ms a request, 25 make about 5,000 a second.
-const SWEEP_CONCURRENCY = 25;
+export const SWEEP_CONCURRENCY = 25;
 const ROTATE_PAGE = 100;
 // A keyed change reads the secret, then writes if it has not moved on since; this many tries.
 const CHANGE_ATTEMPTS = 3;
@@ -285,6 +285,7 @@ export class SecretService {
         }
       }
     };
+    // Stryker disable next-line MethodExpression: equivalent; a worker with no key left returns at once
     await Promise.all(Array.from({ length: Math.min(SWEEP_CONCURRENCY, keys.length) }, worker));
     return inTime;
   }
@@ -335,6 +336,7 @@ export class SecretService {
           resealed = sealer.rotate(ref, sealed);
         } catch {
           report.failed += 1;
+          // Stryker disable next-line ConditionalExpression: equivalent; count(-1) sets a property the report never reads
           if (under !== -1) count(under);
           options.onFailure(item);
           continue;

@@ -3,6 +3,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { keyFingerprint, Sealer } from '../../lib/crypto/sealer.js';
 import type { SecretItem } from '../../lib/domain/secret.js';
+import { SWEEP_CONCURRENCY } from '../../lib/secrets/service.js';
 import { expiryShard } from '../../lib/store/table.js';
 import { CLOCK_START, iso, memoryService, UNIT_KEYS } from '../support/memory-store.js';
 
@@ -196,5 +197,43 @@ describe('rotate', () => {
     };
     expect((await rotate()).report).toMatchObject({ examined: 1, rotated: 0, failed: 0 });
     expect((await h.service.get('alice', { name: 'busy' })).value).toBe('written-meanwhile');
+  });
+
+  it('counts a damaged row as failed and goes on: a token or binding that is not a string, a row named by something else', async () => {
+    const primaryOnly = h.serviceWith(new Sealer([UNIT_KEYS.new, UNIT_KEYS.old]));
+    for (const name of ['noToken', 'badBinding', 'badProfile', 'badName', 'fine']) await create(name);
+    h.store.tamper({ profileId: 'alice', name: 'noToken' }, { token: 42 });
+    h.store.tamper({ profileId: 'alice', name: 'badBinding' }, { binding: ['b'] });
+    h.store.tamper({ profileId: 'alice', name: 'badProfile' }, { profileId: 7 });
+    h.store.tamper({ profileId: 'alice', name: 'badName' }, { name: { n: 1 } });
+    const { report, failures } = await rotate(primaryOnly);
+    expect(report).toMatchObject({ examined: 5, rotated: 1, failed: 4, more: false });
+    expect(failures).toHaveLength(4);
+    // The primary's count holds the rotated token only; the damaged rows' tokens under the old key count there.
+    expect(report.keys.map((k) => k.tokens)).toEqual([1, 2]);
+  });
+});
+
+describe('the time budget', () => {
+  it('is spent only below the reserve: exactly the reserve left still works', async () => {
+    await create('due', iso(HOUR));
+    await create('live');
+    h.clock.ms = CLOCK_START + HOUR;
+    expect(await h.service.sweep({ dryRun: false, timeLeft: () => 1_000, reserveMs: 1_000, retentionDays: 7 })).toEqual({ examined: 1, expired: 1, more: false });
+    const rotated = await h.serviceWith(new Sealer([UNIT_KEYS.new, UNIT_KEYS.old])).rotate({ timeLeft: () => 1_000, reserveMs: 1_000, onFailure: () => {} });
+    expect(rotated).toMatchObject({ examined: 1, rotated: 1, more: false });
+  });
+
+  it('stops a sweep whose write fails, with no further writes, and fails the run', async () => {
+    for (let i = 0; i < 40; i++) await create(`due${i}`, iso(HOUR));
+    h.clock.ms = CLOCK_START + HOUR;
+    let writes = 0;
+    h.store.sweep = async () => {
+      writes += 1;
+      throw new Error('database down');
+    };
+    await expect(h.service.sweep({ dryRun: false, timeLeft: () => 60_000, reserveMs: 1_000, retentionDays: 7 })).rejects.toThrow('database down');
+    // One write per worker at most (SWEEP_CONCURRENCY): after the first failure no worker starts another.
+    expect(writes).toBeLessThanOrEqual(SWEEP_CONCURRENCY);
   });
 });
