@@ -29,8 +29,10 @@ export default defineConfig({
       'test/integration/client.test.ts',
       '**/node_modules/**',
     ],
-    // One worker per file costs more than most mutants' tests: files share workers here.
-    isolate: false,
+    // Every file gets fresh modules: a static mutant (one in code that runs when a module loads,
+    // such as a schema's rule or message) takes effect only where the module is loaded after the
+    // mutant is switched on. Shared modules (isolate: false) let those mutants survive unseen.
+    isolate: true,
     pool: 'threads',
     reporters: ['default'],
   },
