@@ -100,12 +100,14 @@ async function valueFrom(io: Io, fromFile: string | undefined): Promise<string> 
   return text.replace(/\r?\n$/, '');
 }
 
-/** `apiKey` -> `API_KEY`, `openai_api_key` -> `OPENAI_API_KEY`. */
-export const envName = (name: string) =>
-  name
+/** `apiKey` -> `API_KEY`, `openai_api_key` -> `OPENAI_API_KEY`, `2fa_seed` -> `_2FA_SEED` (a shell variable cannot start with a digit). */
+export const envName = (name: string) => {
+  const variable = name
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .replace(/[^A-Za-z0-9]+/g, '_')
     .toUpperCase();
+  return /^[0-9]/.test(variable) ? `_${variable}` : variable;
+};
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

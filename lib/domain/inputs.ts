@@ -43,7 +43,7 @@ export const listInput = z.strictObject({
   limit: z.optional(limit),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
   tag: z.optional(z.string().check(z.regex(TAG, 'must be a valid tag'))),
-  prefix: z.optional(z.string().check(z.maxLength(128), z.regex(/^[a-zA-Z0-9]*$/, 'must be letters and digits'))),
+  prefix: z.optional(z.string().check(z.maxLength(128), z.regex(/^[a-zA-Z0-9_]*$/, 'must be letters, digits and underscores'))),
   expired: z.optional(z.enum(['exclude', 'include', 'only'])),
 });
 export type ListInput = z.output<typeof listInput>;

@@ -17,13 +17,15 @@ export const TAG = /^[A-Za-z0-9_.:/=+@-]{1,128}$/;
 // Keys that would reach an object's prototype if copied naively downstream.
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/**
+ * A secret's name: camelCase (`apiKey`), or snake_case as Smarter's own validator has it
+ * (`^[a-z0-9]+(?:_[a-z0-9]+)*$`: `openai_api_key`, `2fa_seed`). Only ASCII letters, digits and
+ * single inner underscores: nothing a URL path or a sort key would need to escape.
+ */
+export const SECRET_NAME_RULE = 'must be camelCase (apiKey) or snake_case (api_key): lowercase letters and digits, camel humps or single underscores between words';
 export const secretName = z
   .string()
-  .check(
-    z.minLength(1),
-    z.maxLength(128),
-    z.regex(/^[a-z][a-zA-Z0-9]*$/, 'must be camelCase: a lowercase letter, then letters and digits'),
-  );
+  .check(z.minLength(1), z.maxLength(128), z.regex(/^(?:[a-z][a-zA-Z0-9]*|[a-z0-9]+(?:_[a-z0-9]+)*)$/, SECRET_NAME_RULE));
 
 export const secretId = z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID'));
 

@@ -50,7 +50,7 @@ const ERRORS: SecretStoreError[] = [
 /** What the contract says of each field a Secret shows (docs/API.md); a field without a line here fails the tests. */
 const SECRET_FIELDS: Record<string, { description: string } & JsonSchema> = {
   id: { description: 'The secret\'s ULID, fixed for its life; a direct get may name the secret by it.' },
-  name: { description: 'Unique within the profile; camelCase.' },
+  name: { description: 'Unique within the profile; camelCase (apiKey) or snake_case (api_key).' },
   description: { description: 'Free text, at most 2,048 characters.' },
   version: { description: 'A semantic version the owner keeps (semver.org).' },
   annotations: { description: 'String keys to string values, at most 50.' },

@@ -353,6 +353,12 @@ describe('the secret-store CLI against npm start', () => {
     const check = 'process.exit(process.env.API_KEY === `it\'s "quoted" $HOME` && process.env.DB_PASSWORD === "pw-1" ? 42 : 1)';
     expect((await cli(['exec', '--', process.execPath, '-e', check], { env: http })).code).toBe(42);
     expect((await cli(['exec', '--only', 'dbPassword', '--', process.execPath, '-e', 'process.exit(process.env.API_KEY ? 1 : 0)'], { env: http })).code).toBe(0);
+    // Two names, one variable: refused, not one picked.
+    await cli(['put', 'api_key'], { stdin: 'other', env: http });
+    const clash = await cli(['env'], { env: http });
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toContain('apiKey and api_key would both be API_KEY');
+    expect((await cli(['env', '--only', 'api_key'], { env: http })).stdout).toBe('API_KEY="other"\n');
   });
 
   it('invokes the functions directly with --function-prefix and --profile, and reads a config file', async () => {

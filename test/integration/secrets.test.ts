@@ -198,3 +198,27 @@ describe('storage', () => {
     }
   });
 });
+
+describe('names', () => {
+  it('takes Smarter\'s snake_case names as well as camelCase, each its own secret, in paths, lists and prefixes', async () => {
+    const profile = 'snake-case-owner';
+    for (const name of ['openai_api_key', '2fa_seed', 'apiKey', 'apikey', 'api_key']) {
+      const created = await call({ method: 'POST', path: '/secrets', profile, body: { name, value: `value-of-${name}` } });
+      expect(created.statusCode, name).toBe(201);
+      expect(created.headers.Location).toBe(`/secrets/${name}`);
+    }
+    for (const name of ['openai_api_key', 'apikey', 'apiKey']) {
+      expect(json(await call({ method: 'GET', path: `/secrets/${name}`, profile })).value).toBe(`value-of-${name}`);
+    }
+    const listed = json(await call({ method: 'GET', path: '/secrets', profile, query: { prefix: 'api_' } }));
+    expect(listed.items.map((s: { name: string }) => s.name)).toEqual(['api_key']);
+    const all = json(await call({ method: 'GET', path: '/secrets', profile }));
+    expect(all.items.map((s: { name: string }) => s.name)).toEqual(['2fa_seed', 'apiKey', 'api_key', 'apikey', 'openai_api_key']);
+    for (const name of ['_key', 'key_', 'api__key', 'Api_key', 'api-key', 'my key']) {
+      const refused = await call({ method: 'POST', path: '/secrets', profile, body: { name, value: 'v' } });
+      expect(refused.statusCode, name).toBe(400);
+      expect(json(refused).errors.map((e: { path: string }) => e.path)).toEqual(['name']);
+    }
+    expect((await direct('get', { userProfileId: profile, name: '2fa_seed' }) as { value: string }).value).toBe('value-of-2fa_seed');
+  });
+});

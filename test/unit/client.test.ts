@@ -330,3 +330,12 @@ describe('the client package', () => {
     expect([...new Set(imports)].sort()).toEqual(['@aws-sdk/client-lambda', 'node:crypto']);
   });
 });
+
+describe('the CLI\'s environment names', () => {
+  it('are the names in upper snake case, camelCase and Smarter\'s snake_case alike', async () => {
+    const { envName } = await import('../../client/cli.js');
+    expect(['apiKey', 'openai_api_key', 'dbPassword2', '2fa_seed', 'x'].map(envName)).toEqual(['API_KEY', 'OPENAI_API_KEY', 'DB_PASSWORD2', '_2FA_SEED', 'X']);
+    // Two names, one variable: `env` and `exec` refuse rather than pick one (checked in the e2e test's CLI run).
+    expect(envName('apiKey')).toBe(envName('api_key'));
+  });
+});

@@ -33,8 +33,13 @@ describe('create and PATCH fields', () => {
     ['name', `a${'B'.repeat(127)}`, `a${'B'.repeat(128)}`],
     ['name', 'a', ''],
     ['name', 'apiKey2', 'ApiKey'],
-    ['name', 'x9', '9x'],
-    ['name', 'camelCase', 'snake_case'],
+    ['name', 'x9', '9X'],
+    ['name', 'snake_case', 'snake__case'],
+    ['name', 'openai_api_key', '_leading'],
+    ['name', '2fa_seed', 'trailing_'],
+    ['name', 'api_key2', 'Api_key'],
+    ['name', 'camelCase', 'camel_Case'],
+    ['name', '123', 'a-b'],
     ['name', 'abc', 'abc '],
     ['value', 'x'.repeat(MAX_VALUE_BYTES), 'x'.repeat(MAX_VALUE_BYTES + 1)],
     ['value', 'é'.repeat(MAX_VALUE_BYTES / 2), `${'é'.repeat(MAX_VALUE_BYTES / 2)}x`],
@@ -225,7 +230,7 @@ describe('what a refusal says', () => {
 
   it('names the rule each field broke, in the words docs/API.md uses', () => {
     const cases: Array<[Parameters<typeof parse>[0], unknown, string]> = [
-      [createInput, create({ name: 'ApiKey' }), 'must be camelCase: a lowercase letter, then letters and digits'],
+      [createInput, create({ name: 'ApiKey' }), 'must be camelCase (apiKey) or snake_case (api_key): lowercase letters and digits, camel humps or single underscores between words'],
       [getInput, { id: 'x' }, 'must be a ULID'],
       [userProfileId, 'a b', 'must be printable, without whitespace or invisible characters'],
       [userProfileId, 'alice\u0301', 'must be in Unicode normalization form C'],
@@ -244,7 +249,7 @@ describe('what a refusal says', () => {
       [listInput, { limit: 101 }, 'must be a whole number from 1 to 100'],
       [listInput, { limit: 2.5 }, 'must be a whole number from 1 to 100'],
       [listInput, { tag: 'a b' }, 'must be a valid tag'],
-      [listInput, { prefix: 'a-b' }, 'must be letters and digits'],
+      [listInput, { prefix: 'a-b' }, 'must be letters, digits and underscores'],
     ];
     for (const [schema, input, expected] of cases) expect(message(schema, input), JSON.stringify(input).slice(0, 80)).toBe(expected);
     try {
