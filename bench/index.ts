@@ -13,6 +13,7 @@ const BENCHMARKS = [
   ['Cold start: bundle size and init against a DocumentClient-only bundle', 'cold-start.ts'],
   ['Expiry sweep: items read against items due, and against a Scan', 'sweep.ts'],
   ['Fernet against Python cryptography', 'crypto.ts'],
+  ['The client\'s cache: reads that reach the store, latency, price', 'client.ts'],
 ] as const;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
