@@ -1,0 +1,135 @@
+// Reading Smarter's dumpdata export (lib/migration/smarter-dump.ts): both model labels, owners
+// through Smarter's own rows or a profile map, tags from taggit's rows, annotation lists, names
+// renamed as Smarter slugs them, timestamps in UTC, and every row that cannot come over reported
+// with its reason. Values are decrypted with Smarter's key and never appear in the report's texts.
+import { describe, expect, it } from 'vitest';
+import { Fernet } from '../../lib/crypto/fernet.js';
+import { readSmarterDump, smarterSlug } from '../../lib/migration/smarter-dump.js';
+
+const KEY = Fernet.generateKey();
+const OTHER_KEY = Fernet.generateKey();
+// A BinaryField as Django serializes it: standard base64 of the token's bytes ("Z0FBQUFB...").
+const binary = (value: string, key = KEY) => Buffer.from(new Fernet(key).encrypt(value)).toString('base64');
+const secretRow = (pk: number, fields: Record<string, unknown>, model = 'secret.secret') => ({
+  model,
+  pk,
+  fields: {
+    user_profile: 100,
+    description: '',
+    version: '1.0.0',
+    annotations: [],
+    created_at: '2024-05-01T12:00:00Z',
+    updated_at: '2024-05-01T12:00:00Z',
+    last_accessed: null,
+    expires_at: null,
+    ...fields,
+  },
+});
+
+const DUMP = [
+  { model: 'auth.user', pk: 1, fields: { username: 'alice@example.com' } },
+  { model: 'auth.user', pk: 2, fields: { username: 'bob' } },
+  { model: 'account.account', pk: 10, fields: { account_number: '3141-5926-5359' } },
+  { model: 'account.userprofile', pk: 100, fields: { user: 1, account: 10 } },
+  { model: 'account.userprofile', pk: 101, fields: { user: 2, account: 10 } },
+  { model: 'contenttypes.contenttype', pk: 7, fields: { app_label: 'secret', model: 'secret' } },
+  { model: 'contenttypes.contenttype', pk: 8, fields: { app_label: 'account', model: 'account' } },
+  { model: 'taggit.tag', pk: 1, fields: { name: 'Prod', slug: 'prod' } },
+  { model: 'taggit.tag', pk: 2, fields: { name: 'prod', slug: 'prod-1' } },
+  { model: 'taggit.tag', pk: 3, fields: { name: 'has space', slug: 'has-space' } },
+  { model: 'taggit.tag', pk: 4, fields: { name: 'db', slug: 'db' } },
+  { model: 'taggit.taggeditem', pk: 1, fields: { tag: 1, content_type: 7, object_id: 1 } },
+  { model: 'taggit.taggeditem', pk: 2, fields: { tag: 2, content_type: 7, object_id: 1 } },
+  { model: 'taggit.taggeditem', pk: 3, fields: { tag: 3, content_type: 7, object_id: 1 } },
+  { model: 'taggit.taggeditem', pk: 4, fields: { tag: 4, content_type: 8, object_id: 1 } },
+  { model: 'taggit.taggeditem', pk: 5, fields: { tag: 4, content_type: 7, object_id: 2 } },
+  secretRow(1, {
+    name: 'openai_api_key',
+    encrypted_value: binary('sk-openai-dump'),
+    description: 'OpenAI',
+    version: '2.1.0',
+    annotations: [{ 'smarter.sh/owner': 'platform' }, { a: '1' }, { a: '2' }, { n: 5 }],
+    created_at: '2024-05-01T12:00:00.123456Z',
+    updated_at: '2024-05-02T08:30:00+02:00',
+    last_accessed: '2024-06-01T00:00:00',
+  }),
+  secretRow(2, { user_profile: 101, name: 'Secret 1', encrypted_value: binary('bob-secret'), expires_at: '2020-01-01T00:00:00' }),
+  secretRow(3, { name: 'legacyKey', encrypted_value: binary('legacy') }, 'account.secret'),
+  secretRow(4, { user_profile: 999, name: 'orphan', encrypted_value: binary('orphan') }),
+  secretRow(5, { name: 'otherKey', encrypted_value: binary('other-key-value', OTHER_KEY) }),
+  secretRow(6, { name: 'openai-api-key', encrypted_value: binary('sk-openai-again') }),
+  secretRow(7, { name: 'badVersion', encrypted_value: binary('v'), version: 'one' }),
+];
+
+describe('readSmarterDump', () => {
+  const report = readSmarterDump(DUMP, { key: KEY });
+
+  it('brings over every readable secret of both labels, owned by "<account number>/<username>", values decrypted', () => {
+    expect(report.secrets.map((s) => [s.pk, s.profileId, s.name, s.value])).toEqual([
+      [1, '3141-5926-5359/alice@example.com', 'openai_api_key', 'sk-openai-dump'],
+      [2, '3141-5926-5359/bob', 'secret_1', 'bob-secret'],
+      [3, '3141-5926-5359/alice@example.com', 'legacyKey', 'legacy'],
+    ]);
+  });
+
+  it('keeps the fields and times, in UTC with milliseconds, naive times taken as UTC', () => {
+    expect(report.secrets[0]).toMatchObject({
+      description: 'OpenAI',
+      version: '2.1.0',
+      createdAt: '2024-05-01T12:00:00.123Z',
+      updatedAt: '2024-05-02T06:30:00.000Z',
+      lastAccessed: '2024-06-01T00:00:00.000Z',
+      expiresAt: null,
+    });
+    expect(report.secrets[1]!.expiresAt).toBe('2020-01-01T00:00:00.000Z');
+  });
+
+  it('reads tags from taggit\'s rows for secrets only, once each whatever the case, leaving out what this store refuses', () => {
+    expect(report.secrets[0]!.tags).toEqual(['Prod']);
+    expect(report.secrets[1]!.tags).toEqual(['db']);
+    expect(report.notes).toContainEqual({ pk: 1, name: 'openai_api_key', note: 'tag "has space" is not a valid tag here; left out' });
+  });
+
+  it('turns the annotation list into one map, reporting a key given twice', () => {
+    expect(report.secrets[0]!.annotations).toEqual({ 'smarter.sh/owner': 'platform', a: '1', n: '5' });
+    expect(report.notes).toContainEqual({ pk: 1, name: 'openai_api_key', note: 'annotation "a" is given twice; the first value is kept' });
+  });
+
+  it('renames what this store refuses as Smarter slugs manifest names, and reports each rename', () => {
+    expect(report.renamed).toEqual([
+      { pk: 2, from: 'Secret 1', to: 'secret_1' },
+      { pk: 6, from: 'openai-api-key', to: 'openai_api_key' },
+    ]);
+    expect(['myApiKey', 'API Key', 'openai-api-key', 'Café  crème!', '--x--'].map(smarterSlug)).toEqual(['myapikey', 'api_key', 'openai_api_key', 'cafe_creme', 'x']);
+  });
+
+  it('skips, with the reason, rows without a known owner, values that do not decrypt, names that collide and fields this store refuses', () => {
+    expect(report.skipped).toEqual([
+      { pk: 4, name: 'orphan', reason: 'its owner (user_profile 999) is not in the export or the profile map' },
+      { pk: 5, name: 'otherKey', reason: 'its value does not decrypt under the given key' },
+      { pk: 7, name: 'badVersion', reason: "refused by this store's rules: version must be a semantic version MAJOR.MINOR.PATCH" },
+      { pk: 6, name: 'openai_api_key', reason: 'another row of the same owner has this name' },
+    ]);
+    const texts = JSON.stringify({ skipped: report.skipped, renamed: report.renamed, notes: report.notes });
+    for (const value of ['sk-openai-dump', 'bob-secret', 'legacy', 'other-key-value', 'sk-openai-again']) expect(texts).not.toContain(value);
+  });
+
+  it('takes owners from a profile map first, and taggit\'s natural keys for content types', () => {
+    const natural = DUMP.filter((r) => r.model !== 'contenttypes.contenttype').map((r) =>
+      r.model === 'taggit.taggeditem' ? { ...r, fields: { ...r.fields, content_type: (r.fields as Record<string, unknown>).content_type === 7 ? ['secret', 'secret'] : ['account', 'account'] } } : r,
+    );
+    const mapped = readSmarterDump(natural, { key: KEY, profileMap: { 100: 'alice', 999: 'orphan-owner' } });
+    expect(mapped.secrets.map((s) => [s.name, s.profileId])).toEqual([
+      ['openai_api_key', 'alice'],
+      ['secret_1', '3141-5926-5359/bob'],
+      ['orphan', 'orphan-owner'],
+      ['legacyKey', 'alice'],
+    ]);
+    expect(mapped.secrets[0]!.tags).toEqual(['Prod']);
+    expect(mapped.secrets[1]!.tags).toEqual(['db']);
+  });
+
+  it('refuses what is not an export', () => {
+    expect(() => readSmarterDump({ rows: [] }, { key: KEY })).toThrow(TypeError);
+  });
+});
