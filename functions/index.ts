@@ -9,8 +9,9 @@ import remove from './delete/config.js';
 import sweep from './sweep/config.js';
 import rotate from './rotate/config.js';
 import publish from './publish/config.js';
+import importSecrets from './import/config.js';
 
-export const FUNCTIONS = { create, get, list, expire, update, delete: remove, sweep, rotate, publish } satisfies Record<string, FunctionConfig>;
+export const FUNCTIONS = { create, get, list, expire, update, delete: remove, sweep, rotate, publish, import: importSecrets } satisfies Record<string, FunctionConfig>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
 
@@ -27,6 +28,7 @@ const HANDLER_MODULES: Record<FunctionName, () => Promise<{ handler: unknown }>>
   sweep: () => import('./sweep/handler.js'),
   rotate: () => import('./rotate/handler.js'),
   publish: () => import('./publish/handler.js'),
+  import: () => import('./import/handler.js'),
 };
 
 /** Every function's handler, for tests and benchmarks that run them unbundled. */

@@ -1,7 +1,7 @@
 // What each operation accepts. Create and update take their fields from the secret's definition.
 import * as z from 'zod/mini';
 import { CREATE_SHAPE, UPDATABLE, UPDATE_SHAPE } from './secret.js';
-import { TAG, secretId, secretName, timestamp } from './rules.js';
+import { TAG, secretId, secretName, timestamp, userProfileId } from './rules.js';
 
 export const LIST_LIMIT_DEFAULT = 50;
 export const LIST_LIMIT_MAX = 100;
@@ -49,5 +49,18 @@ export const listInput = z.strictObject({
 export type ListInput = z.output<typeof listInput>;
 
 export const deleteInput = z.strictObject({ name: secretName });
+
+/** Most secrets one import invocation writes: one conditional PutItem each, well inside a timeout. */
+export const IMPORT_BATCH_MAX = 25;
+/** The admin import: each secret with its owner and its own timestamps, written as it was. */
+export const importedSecret = z.strictObject({
+  ...CREATE_SHAPE,
+  profileId: userProfileId,
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  lastAccessed: z.nullable(timestamp),
+});
+export type ImportedSecretInput = z.output<typeof importedSecret>;
+export const importInput = z.strictObject({ secrets: z.array(importedSecret).check(z.minLength(1), z.maxLength(IMPORT_BATCH_MAX)) });
 export const sweepInput = z.strictObject({ dryRun: z.optional(z.boolean()) });
 export const rotateInput = z.strictObject({});

@@ -3,10 +3,10 @@
 // table's stream (lib/audit), so no operation publishes anything itself.
 import { randomUUID } from 'node:crypto';
 import { KeysTooOld, UnsealError, type SealContext, type SealedValue, type Sealer } from '../crypto/sealer.js';
-import { DecryptionFailed, SecretDamaged, SecretNotFound, ServiceUnavailable, ValidationError } from '../domain/errors.js';
+import { DecryptionFailed, SecretAlreadyExists, SecretDamaged, SecretNotFound, ServiceUnavailable, ValidationError } from '../domain/errors.js';
 import type { RevisionMatch } from '../domain/rules.js';
 import type { CurrentKeys } from '../keys/key-source.js';
-import { LIST_LIMIT_DEFAULT, type CreateInput, type ListInput, type UpdateInput } from '../domain/inputs.js';
+import { LIST_LIMIT_DEFAULT, type CreateInput, type ImportedSecretInput, type ListInput, type UpdateInput } from '../domain/inputs.js';
 import { createdAttributes, toSecret, type Secret, type SecretItem } from '../domain/secret.js';
 import {
   applyChanges,
@@ -60,6 +60,13 @@ export interface WriteOptions {
 
 /** A secret is named either by its name or (direct invocation) by its id. */
 export type SecretLookup = { name: string } | { id: string };
+
+/** What the import did with one secret: written, or left alone because its owner has the name. */
+export interface ImportResult {
+  profileId: string;
+  name: string;
+  outcome: 'imported' | 'exists';
+}
 
 export interface SweepReport {
   examined: number;
@@ -118,6 +125,41 @@ export class SecretService {
     const request = this.keyed(options, 'create', input.name, fields, value);
     const outcome = await this.deps.repository.createOnce(item, request.record(secret, new Date(now)), this.writeToken());
     return this.answer(request, outcome, options, () => secret);
+  }
+
+  /**
+   * The admin import: each secret written as it was elsewhere (its timestamps kept, revision 1),
+   * sealed and bound to its owner and name here, one conditional PutItem each. A name its owner
+   * already has is left as it is ("exists"), so importing the same rows again changes nothing. An
+   * expiry already past arrives expired; the sweep destroys its ciphertext.
+   */
+  async importSecrets(secrets: ImportedSecretInput[]): Promise<ImportResult[]> {
+    const results: ImportResult[] = [];
+    for (const { profileId, createdAt, updatedAt, lastAccessed, ...input } of secrets) {
+      const ref = { profileId, name: input.name };
+      const id = this.deps.newId();
+      const item = {
+        ...secretKey(profileId, input.name),
+        idKey: idIndexKey(id),
+        profileId,
+        id,
+        ...createdAttributes(input),
+        createdAt,
+        updatedAt,
+        lastAccessed,
+        revision: 1,
+        ...this.seal(ref, input.value),
+        ...(input.expiresAt != null && expiryIndexEntry(ref, input.expiresAt)),
+      } as SecretItem;
+      try {
+        await this.deps.repository.create(item);
+        results.push({ profileId, name: input.name, outcome: 'imported' });
+      } catch (error) {
+        if (!(error instanceof SecretAlreadyExists)) throw error;
+        results.push({ profileId, name: input.name, outcome: 'exists' });
+      }
+    }
+    return results;
   }
 
   async get(profileId: string, lookup: SecretLookup): Promise<SecretWithValue> {

@@ -82,6 +82,9 @@ describe('AWS requests of the packaged functions, through AWS_ENDPOINT_URL alone
     expect((await withKey('delete', { name: 'keyed', clientToken: 'k4' })).requests).toEqual({ 'dynamodb:TransactWriteItems': 1 });
     // Rotation reads the parameter itself, never a cached list.
     expect((await requestsOf(started.rotate, {})).requests).toEqual({ 'ssm:GetParameter': 1, 'dynamodb:Scan': 1 });
+    // The admin import: one conditional PutItem per secret, keeping its timestamps.
+    const imported = { profileId: profile, name: 'imported', value: 'aws-mode-value', createdAt: '2024-05-01T12:00:00.000Z', updatedAt: '2024-05-01T12:00:00.000Z', lastAccessed: null };
+    expect((await requestsOf(started.import, { secrets: [imported] })).requests).toEqual({ 'dynamodb:PutItem': 1 });
     expect(stack.gateway.signatureErrors).toEqual([]);
     expect(stack.gateway.events).toEqual([]);
 
@@ -104,7 +107,8 @@ describe('AWS requests of the packaged functions, through AWS_ENDPOINT_URL alone
     const eventsOf = (name: string) => stack.gateway.events.filter((e) => e.Detail.name === name).map((e) => [e.EventBusName, e.DetailType]);
     expect(eventsOf('apiKey')).toEqual(['created', 'accessed', 'accessed', 'edited', 'expired', 'deleted'].map((kind) => [EVENT_BUS, `secret.${kind}`]));
     expect(eventsOf('keyed')).toEqual(['created', 'edited', 'expired', 'deleted'].map((kind) => [EVENT_BUS, `secret.${kind}`]));
-    expect(stack.gateway.events).toHaveLength(10);
+    expect(eventsOf('imported')).toEqual([[EVENT_BUS, 'secret.created']]);
+    expect(stack.gateway.events).toHaveLength(11);
     const keys = stack.gateway.events.map((e) => e.Detail.idempotencyKey);
     expect(new Set(keys).size).toBe(keys.length);
     expect(JSON.stringify(stack.gateway.events)).not.toContain('aws-mode-value');
