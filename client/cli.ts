@@ -9,6 +9,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { SecretStoreError } from './errors.js';
 import { SecretStore, type SecretStoreOptions } from './store.js';
+import { lambdaError } from './transport.js';
 import type { CreateSecret, Secret, SecretChanges } from './types.js';
 
 /** Exit codes by error code: scripts can tell "not there" from "try again later". */
@@ -305,6 +306,60 @@ export async function main(argv: string[], io: Io): Promise<number> {
         child.on('error', (error) => reject(new UsageError(`cannot run ${command[0]}: ${error.message}`)));
         child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? 15 : 0)));
       });
+    });
+
+  program
+    .command('import')
+    .description('bring secrets over from another system')
+    .command('smarter <dump>')
+    .description('import the secrets of a Smarter `manage.py dumpdata` export through the admin import function (direct invocation)')
+    .option('--key-file <file>', "Smarter's Fernet key (default: env FERNET_ENCRYPTION_KEY or SMARTER_FERNET_ENCRYPTION_KEY)")
+    .option('--profile-map <file>', 'JSON: Smarter user_profile id -> profile id here (default "<account number>/<username>")')
+    .option('--dry-run', 'read and report; write nothing')
+    .option('--json', 'the report as JSON')
+    .action(async (dump: string, o: { keyFile?: string; profileMap?: string; dryRun?: boolean; json?: boolean }) => {
+      const key = (o.keyFile ? readFileSync(o.keyFile, 'utf8') : (io.env.FERNET_ENCRYPTION_KEY ?? io.env.SMARTER_FERNET_ENCRYPTION_KEY ?? '')).trim();
+      if (!key) throw new UsageError("Smarter's Fernet key is needed: --key-file, or FERNET_ENCRYPTION_KEY in the environment");
+      const { readSmarterDump } = await import('../lib/migration/smarter-dump.js');
+      let report;
+      try {
+        report = readSmarterDump(JSON.parse(readFileSync(dump, 'utf8')), { key, ...(o.profileMap && { profileMap: JSON.parse(readFileSync(o.profileMap, 'utf8')) }) });
+      } catch (error) {
+        throw new UsageError(`cannot read ${dump}: ${(error as Error).message}`);
+      }
+      const outcomes = { imported: 0, unchanged: 0 };
+      if (!o.dryRun) {
+        const settings = connection(program.opts(), io.env);
+        if (!settings.functionPrefix) throw new UsageError('import writes through the admin function: give --function-prefix (direct invocation)');
+        const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
+        const lambda = new LambdaClient({ ...(settings.region && { region: settings.region }), ...(settings.lambdaEndpoint && { endpoint: settings.lambdaEndpoint }) });
+        const bar = io.stderr.isTTY ? new SingleBar({ stream: io.stderr as NodeJS.WriteStream, format: 'importing {bar} {value}/{total}', clearOnComplete: true }) : undefined;
+        bar?.start(report.secrets.length, 0);
+        try {
+          for (let i = 0; i < report.secrets.length; i += 25) {
+            const batch = report.secrets.slice(i, i + 25).map(({ pk: _pk, ...secret }) => secret);
+            const output = await lambda.send(new InvokeCommand({ FunctionName: `${settings.functionPrefix}import`, Payload: new TextEncoder().encode(JSON.stringify({ secrets: batch })) }));
+            const body = JSON.parse(new TextDecoder().decode(output.Payload ?? new Uint8Array()) || 'null');
+            if (output.FunctionError) throw lambdaError(body);
+            for (const result of (body as { results: { outcome: string }[] }).results) outcomes[result.outcome === 'imported' ? 'imported' : 'unchanged'] += 1;
+            bar?.increment(batch.length);
+          }
+        } finally {
+          bar?.stop();
+        }
+      }
+      const summary = {
+        dryRun: Boolean(o.dryRun),
+        ...(o.dryRun ? { toImport: report.secrets.length } : outcomes),
+        renamed: report.renamed,
+        skipped: report.skipped,
+        notes: report.notes,
+      };
+      if (o.json) return json(summary);
+      out(table([['', 'SECRETS'], ...(o.dryRun ? [['to import', String(report.secrets.length)]] : [['imported', String(outcomes.imported)], ['unchanged', String(outcomes.unchanged)]]), ['renamed', String(report.renamed.length)], ['skipped', String(report.skipped.length)]]));
+      for (const r of report.renamed) out(`renamed  #${r.pk}: ${r.from} -> ${r.to}\n`);
+      for (const r of report.skipped) out(`skipped  #${r.pk} ${r.name}: ${r.reason}\n`);
+      for (const r of report.notes) out(`note     #${r.pk} ${r.name}: ${r.note}\n`);
     });
 
   try {

@@ -155,7 +155,7 @@ export function lambdaTransport(options: LambdaOptions): Transport {
 }
 
 /** A function error's payload: errorType is the contract's code (serverless-offline puts it in the first trace line). */
-function lambdaError(payload: { errorType?: string; errorMessage?: string; trace?: string[] } | undefined): SecretStoreError {
+export function lambdaError(payload: { errorType?: string; errorMessage?: string; trace?: string[] } | undefined): SecretStoreError {
   const fromTrace = /^(\w+): /.exec(payload?.trace?.[0] ?? '')?.[1];
   const code = payload?.errorType && payload.errorType !== 'Error' ? payload.errorType : fromTrace;
   return errorFor(code, undefined, { detail: payload?.errorMessage ?? 'The function failed.' });

@@ -361,6 +361,45 @@ describe('the secret-store CLI against npm start', () => {
     expect((await cli(['env', '--only', 'api_key'], { env: http })).stdout).toBe('API_KEY="other"\n');
   });
 
+  it('imports a Smarter export through the admin function: dry run, import, rerun unchanged, never a value printed', async () => {
+    const { Fernet } = await import('../../lib/crypto/fernet.js');
+    const smarterKey = Fernet.generateKey();
+    const folder = mkdtempSync(join(tmpdir(), 'cli-import-'));
+    const binary = (value: string) => Buffer.from(new Fernet(smarterKey).encrypt(value)).toString('base64');
+    const dump = [
+      { model: 'auth.user', pk: 1, fields: { username: 'dana' } },
+      { model: 'account.account', pk: 10, fields: { account_number: '2718-2818-2845' } },
+      { model: 'account.userprofile', pk: 100, fields: { user: 1, account: 10 } },
+      { model: 'secret.secret', pk: 1, fields: { user_profile: 100, name: 'openai_api_key', encrypted_value: binary('cli-import-value-1'), description: '', version: '1.0.0', annotations: [], created_at: '2024-05-01T12:00:00Z', updated_at: '2024-05-01T12:00:00Z', last_accessed: null, expires_at: null } },
+      { model: 'account.secret', pk: 2, fields: { user_profile: 100, name: 'Secret 2', encrypted_value: binary('cli-import-value-2'), description: '', version: '1.0.0', annotations: [], created_at: '2023-01-01T00:00:00Z', updated_at: '2023-01-01T00:00:00Z', last_accessed: null, expires_at: null } },
+      { model: 'secret.secret', pk: 3, fields: { user_profile: 100, name: 'wrongKey', encrypted_value: Buffer.from(Fernet.generateKey()).toString('base64'), description: '', version: '1.0.0', annotations: [], created_at: '2023-01-01T00:00:00Z', updated_at: '2023-01-01T00:00:00Z', last_accessed: null, expires_at: null } },
+    ];
+    writeFileSync(join(folder, 'dump.json'), JSON.stringify(dump));
+    writeFileSync(join(folder, 'key'), `${smarterKey}\n`);
+    const direct = ['--function-prefix', 'secret-store-dev-', '--lambda-endpoint', INVOKE, '--region', 'us-east-1'];
+    const aws = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+    const run = (...extra: string[]) => cli([...direct, 'import', 'smarter', join(folder, 'dump.json'), '--key-file', join(folder, 'key'), ...extra], { env: aws });
+
+    const dry = await run('--dry-run', '--json');
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, toImport: 2, renamed: [{ pk: 2, from: 'Secret 2', to: 'secret_2' }], skipped: [{ pk: 3, reason: 'its value does not decrypt under the given key' }] });
+    const owner = ['--profile', '2718-2818-2845/dana'];
+    expect((await cli([...direct, ...owner, 'get', 'openai_api_key'], { env: aws })).code).toBe(5);
+
+    const first = await run();
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/imported\s+2\n/);
+    expect(first.stdout).toMatch(/unchanged\s+0\n/);
+    expect(first.stdout).toContain('renamed  #2: Secret 2 -> secret_2');
+    expect((await cli([...direct, ...owner, 'get', 'openai_api_key'], { env: aws })).stdout).toBe('cli-import-value-1');
+    expect(JSON.parse((await cli([...direct, ...owner, 'get', 'secret_2', '--json'], { env: aws })).stdout)).toMatchObject({ value: 'cli-import-value-2', createdAt: '2023-01-01T00:00:00.000Z' });
+
+    const again = JSON.parse((await run('--json')).stdout);
+    expect(again).toMatchObject({ imported: 0, unchanged: 2 });
+    for (const result of [dry, first]) expect(result.stdout + result.stderr).not.toContain('cli-import-value');
+    expect(output).not.toContain('cli-import-value');
+  });
+
   it('invokes the functions directly with --function-prefix and --profile, and reads a config file', async () => {
     const direct = ['--function-prefix', 'secret-store-dev-', '--profile', 'cli-direct', '--lambda-endpoint', INVOKE, '--region', 'us-east-1'];
     const aws = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
