@@ -309,6 +309,50 @@ export async function main(argv: string[], io: Io): Promise<number> {
     });
 
   program
+    .command('apply')
+    .description("create or change a secret from a Smarter Secret manifest (YAML or JSON); the value is never printed back")
+    .requiredOption('-f, --file <file>', 'the manifest, or - for stdin')
+    .action(async (o: { file: string }) => {
+      const { secretFromManifest } = await import('./manifest.js');
+      const { parse: parseYaml } = await import('yaml');
+      const text = o.file === '-' ? await readAll(io.stdin) : readFileSync(o.file, 'utf8');
+      let wanted;
+      try {
+        wanted = secretFromManifest(parseYaml(text, { schema: 'yaml-1.1' }));
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      const s = await store();
+      try {
+        const created = await s.create(wanted);
+        out(`secret/${created.name} created (revision ${created.revision})\n`);
+      } catch (error) {
+        if (!(error instanceof SecretStoreError && error.code === 'SecretAlreadyExists')) throw error;
+        const { name, ...changes } = wanted;
+        const changed = await s.update(name, changes);
+        out(`secret/${changed.name} configured (revision ${changed.revision})\n`);
+      }
+    });
+
+  program
+    .command('describe <name>')
+    .description('the secret as a Smarter Secret manifest, its value masked')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .action(async (name: string, o: { output: 'yaml' | 'json' }) => {
+      const { manifestOf } = await import('./manifest.js');
+      // From a list, not a get: describing reads no value and records no access.
+      let secret: Secret | undefined;
+      for await (const candidate of (await store()).list({ prefix: name, expired: 'include' })) {
+        if (candidate.name === name) secret = candidate;
+      }
+      if (!secret) throw new SecretStoreError('SecretNotFound', { status: 404, detail: `No secret named '${name}'.` });
+      const manifest = manifestOf(secret);
+      if (o.output === 'json') return json(manifest);
+      const { stringify } = await import('yaml');
+      out(stringify(manifest));
+    });
+
+  program
     .command('import')
     .description('bring secrets over from another system')
     .command('smarter <dump>')

@@ -335,7 +335,7 @@ describe('the secret-store CLI against npm start', () => {
   it('never takes a value from argv, and has --help for every command', async () => {
     expect((await cli(['put', 'argvKey', 'cli-argv-value'], { env: http })).code).toBe(2);
     expect((await cli(['get', 'argvKey'], { env: http })).code).toBe(5);
-    for (const command of ['get', 'put', 'ls', 'update', 'expire', 'rm', 'env', 'exec']) {
+    for (const command of ['get', 'put', 'ls', 'update', 'expire', 'rm', 'env', 'exec', 'apply', 'describe']) {
       const help = await cli([command, '--help']);
       expect(help.code, command).toBe(0);
       expect(help.stdout, command).toMatch(new RegExp(`^Usage: secret-store ${command}`));
@@ -398,6 +398,29 @@ describe('the secret-store CLI against npm start', () => {
     expect(again).toMatchObject({ imported: 0, unchanged: 2 });
     for (const result of [dry, first]) expect(result.stdout + result.stderr).not.toContain('cli-import-value');
     expect(output).not.toContain('cli-import-value');
+  });
+
+  it('applies a Smarter Secret manifest (create, then change) and describes it with the value masked', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'cli-manifest-'));
+    const manifest = (value: string, version: string) =>
+      `apiVersion: smarter.sh/v1\nkind: Secret\nmetadata:\n  name: Manifest Key\n  description: from a manifest\n  version: ${version}\n  tags: [manifest]\n  annotations:\n    - smarter.sh/owner: platform\nspec:\n  config:\n    value: ${value}\n    expiration_date: 2999-01-01\n`;
+    writeFileSync(join(folder, 'secret.yaml'), manifest('cli-manifest-value-1', '1.0.0'));
+    const first = await cli(['apply', '-f', join(folder, 'secret.yaml')], { env: http });
+    expect(first).toMatchObject({ code: 0, stdout: 'secret/manifest_key created (revision 1)\n' });
+    const second = await cli(['apply', '-f', '-'], { stdin: manifest('cli-manifest-value-2', '1.1.0'), env: http });
+    expect(second).toMatchObject({ code: 0, stdout: 'secret/manifest_key configured (revision 2)\n' });
+    expect((await cli(['get', 'manifest_key'], { env: http })).stdout).toBe('cli-manifest-value-2');
+    const described = await cli(['describe', 'manifest_key'], { env: http });
+    expect(described.code).toBe(0);
+    expect(described.stdout).toContain('value: "********"');
+    expect(described.stdout).toContain('version: 1.1.0');
+    expect(described.stdout).toContain('expiration_date: 2999-01-01T00:00:00.000Z');
+    const asJson = JSON.parse((await cli(['describe', 'manifest_key', '-o', 'json'], { env: http })).stdout);
+    expect(asJson).toMatchObject({ kind: 'Secret', metadata: { annotations: [{ 'smarter.sh/owner': 'platform' }] }, spec: { config: { value: '********' } } });
+    expect((await cli(['describe', 'noSuchKey'], { env: http })).code).toBe(5);
+    expect((await cli(['apply', '-f', '-'], { stdin: 'kind: Plugin\n', env: http })).code).toBe(2);
+    for (const result of [first, second, described]) expect(result.stdout + result.stderr).not.toContain('cli-manifest-value');
+    expect(output).not.toContain('cli-manifest-value');
   });
 
   it('invokes the functions directly with --function-prefix and --profile, and reads a config file', async () => {
