@@ -101,21 +101,7 @@ export class SecretService {
     if (input.expiresAt != null && input.expiresAt <= now) {
       throw new ValidationError([{ path: 'expiresAt', message: 'must be in the future' }]);
     }
-    const ref = { profileId, name: input.name };
-    const id = this.deps.newId();
-    const item = {
-      ...secretKey(profileId, input.name),
-      idKey: idIndexKey(id),
-      profileId,
-      id,
-      ...createdAttributes(input),
-      createdAt: now,
-      updatedAt: now,
-      lastAccessed: null,
-      revision: 1,
-      ...this.seal(ref, input.value),
-      ...(input.expiresAt != null && expiryIndexEntry(ref, input.expiresAt)),
-    } as SecretItem;
+    const item = this.newItem(profileId, input, { createdAt: now, updatedAt: now, lastAccessed: null });
     const secret = toSecret(item, now, input.name);
     if (options.idempotencyKey === undefined) {
       await this.deps.repository.create(item);
@@ -136,21 +122,7 @@ export class SecretService {
   async importSecrets(secrets: ImportedSecretInput[]): Promise<ImportResult[]> {
     const results: ImportResult[] = [];
     for (const { profileId, createdAt, updatedAt, lastAccessed, ...input } of secrets) {
-      const ref = { profileId, name: input.name };
-      const id = this.deps.newId();
-      const item = {
-        ...secretKey(profileId, input.name),
-        idKey: idIndexKey(id),
-        profileId,
-        id,
-        ...createdAttributes(input),
-        createdAt,
-        updatedAt,
-        lastAccessed,
-        revision: 1,
-        ...this.seal(ref, input.value),
-        ...(input.expiresAt != null && expiryIndexEntry(ref, input.expiresAt)),
-      } as SecretItem;
+      const item = this.newItem(profileId, input, { createdAt, updatedAt, lastAccessed });
       try {
         await this.deps.repository.create(item);
         results.push({ profileId, name: input.name, outcome: 'imported' });
@@ -160,6 +132,23 @@ export class SecretService {
       }
     }
     return results;
+  }
+
+  /** A new secret's item, revision 1, its value sealed and bound to the profile and name. */
+  private newItem(profileId: string, input: CreateInput, times: Pick<SecretItem, 'createdAt' | 'updatedAt' | 'lastAccessed'>): SecretItem {
+    const ref = { profileId, name: input.name };
+    const id = this.deps.newId();
+    return {
+      ...secretKey(profileId, input.name),
+      idKey: idIndexKey(id),
+      profileId,
+      id,
+      ...createdAttributes(input),
+      ...times,
+      revision: 1,
+      ...this.seal(ref, input.value),
+      ...(input.expiresAt != null && expiryIndexEntry(ref, input.expiresAt)),
+    } as SecretItem;
   }
 
   async get(profileId: string, lookup: SecretLookup): Promise<SecretWithValue> {
