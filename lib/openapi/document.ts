@@ -149,9 +149,12 @@ const SECRET_HEADERS = { ETag: header('The revision, quoted: send it as If-Match
 const REPLAY_HEADERS = { 'Idempotent-Replayed': header('`true` when this is the first result of an earlier request with the same idempotency key.', { const: 'true' }) };
 
 /**
- * Each routed function's operation: what it takes, what it answers, and which problems it may
- * answer (every route reads a body if one comes, so every route may answer 413 and 415).
+ * Problems every route may answer: a bad request or token, a body too large or of another type
+ * (every route reads a body if one comes), the database or keys unavailable, a bug.
  */
+const EVERY_ROUTE_ERRORS: ErrorCode[] = ['ValidationError', 'Unauthorized', 'PayloadTooLarge', 'UnsupportedMediaType', 'ServiceUnavailable', 'InternalError'];
+
+/** Each routed function's operation: what it takes, what it answers, and the problems only it may answer. */
 const OPERATIONS: Record<Routed, { summary: string; description?: string; body?: JsonSchema; parameters: unknown[]; success: Record<string, unknown>; errors: ErrorCode[] }> = {
   create: {
     summary: 'Create a secret',
@@ -164,32 +167,21 @@ const OPERATIONS: Record<Routed, { summary: string; description?: string; body?:
         content: json(ref('Secret')),
       },
     },
-    errors: ['ValidationError', 'Unauthorized', 'SecretAlreadyExists', 'IdempotencyKeyReused', 'PayloadTooLarge', 'UnsupportedMediaType', 'ServiceUnavailable', 'InternalError'],
+    errors: ['SecretAlreadyExists', 'IdempotencyKeyReused'],
   },
   list: {
     summary: 'List secrets (never values)',
     description: 'Sorted by name. A page may hold fewer than `limit` items, even none, and still carry a `nextCursor`, which is null only when nothing is left.',
     parameters: listParameters(),
     success: { 200: { description: 'A page of secrets.', content: json(ref('SecretPage')) } },
-    errors: ['ValidationError', 'Unauthorized', 'PayloadTooLarge', 'UnsupportedMediaType', 'ServiceUnavailable', 'InternalError'],
+    errors: [],
   },
   get: {
     summary: 'Read a secret and its value',
     description: 'Records `lastAccessed`. 410 once `expiresAt` has passed, whether or not the sweep has run.',
     parameters: [PARAMETERS.name],
     success: { 200: { description: 'The secret with its value.', headers: SECRET_HEADERS, content: json(ref('SecretWithValue')) } },
-    errors: [
-      'ValidationError',
-      'Unauthorized',
-      'SecretNotFound',
-      'SecretExpired',
-      'PayloadTooLarge',
-      'UnsupportedMediaType',
-      'DecryptionFailed',
-      'SecretDamaged',
-      'ServiceUnavailable',
-      'InternalError',
-    ],
+    errors: ['SecretNotFound', 'SecretExpired', 'DecryptionFailed', 'SecretDamaged'],
   },
   update: {
     summary: 'Change some of a secret\'s fields',
@@ -197,19 +189,7 @@ const OPERATIONS: Record<Routed, { summary: string; description?: string; body?:
     body: jsonSchema(updateInput),
     parameters: [PARAMETERS.name, PARAMETERS.ifMatch, PARAMETERS.idempotencyKey],
     success: { 200: { description: 'The changed secret.', headers: { ...SECRET_HEADERS, ...REPLAY_HEADERS }, content: json(ref('Secret')) } },
-    errors: [
-      'ValidationError',
-      'Unauthorized',
-      'SecretNotFound',
-      'SecretExpired',
-      'PreconditionFailed',
-      'IdempotencyKeyReused',
-      'PayloadTooLarge',
-      'UnsupportedMediaType',
-      'SecretDamaged',
-      'ServiceUnavailable',
-      'InternalError',
-    ],
+    errors: ['SecretNotFound', 'SecretExpired', 'PreconditionFailed', 'IdempotencyKeyReused', 'SecretDamaged'],
   },
   expire: {
     summary: 'Expire a secret now or at a time',
@@ -217,24 +197,13 @@ const OPERATIONS: Record<Routed, { summary: string; description?: string; body?:
     body: jsonSchema(z.omit(expireInput, { name: true })),
     parameters: [PARAMETERS.name, PARAMETERS.idempotencyKey],
     success: { 200: { description: 'The expired secret.', headers: { ...SECRET_HEADERS, ...REPLAY_HEADERS }, content: json(ref('Secret')) } },
-    errors: [
-      'ValidationError',
-      'Unauthorized',
-      'SecretNotFound',
-      'SecretExpired',
-      'IdempotencyKeyReused',
-      'PayloadTooLarge',
-      'UnsupportedMediaType',
-      'SecretDamaged',
-      'ServiceUnavailable',
-      'InternalError',
-    ],
+    errors: ['SecretNotFound', 'SecretExpired', 'IdempotencyKeyReused', 'SecretDamaged'],
   },
   delete: {
     summary: 'Delete a secret',
     parameters: [PARAMETERS.name, PARAMETERS.idempotencyKey],
     success: { 204: { description: 'Deleted.', headers: REPLAY_HEADERS } },
-    errors: ['ValidationError', 'Unauthorized', 'SecretNotFound', 'IdempotencyKeyReused', 'PayloadTooLarge', 'UnsupportedMediaType', 'ServiceUnavailable', 'InternalError'],
+    errors: ['SecretNotFound', 'IdempotencyKeyReused'],
   },
 };
 
@@ -259,8 +228,9 @@ function problemSchema(): JsonSchema {
   };
 }
 
-/** The problems an operation may answer, grouped by status. */
-function problemResponses(codes: ErrorCode[]): Record<string, unknown> {
+/** The problems an operation may answer (its own and every route's), grouped by status. */
+function problemResponses(own: ErrorCode[]): Record<string, unknown> {
+  const codes = [...EVERY_ROUTE_ERRORS, ...own];
   const byStatus = new Map<number, SecretStoreError[]>();
   for (const error of ERRORS.filter((e) => codes.includes(e.name))) byStatus.set(error.status, [...(byStatus.get(error.status) ?? []), error]);
   return Object.fromEntries(
