@@ -13,24 +13,20 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { TABLE_DEFINITION } from '../lib/store/table.js';
 import { localClient } from '../local/dynamodb.js';
 import { httpEvent, lambdaContext, type HttpResponse } from '../local/lambda-events.js';
+import {
+  DYNAMODB_PER_GB_MONTH,
+  DYNAMODB_PER_READ_UNIT,
+  DYNAMODB_PER_WRITE_UNIT,
+  EVENTBRIDGE_PER_EVENT,
+  HTTP_API_PER_REQUEST,
+  LAMBDA_ARM_PER_GB_SECOND,
+  LAMBDA_PER_REQUEST,
+  SECRETS_MANAGER_PER_CALL,
+  SECRETS_MANAGER_PER_SECRET_MONTH,
+} from './prices.js';
 import { discardStdout, integer, isMain, markdownTable, median, meterRoundTrips, openBenchStore, startLatencyProxy } from './support.js';
 
-// --- Published prices, us-east-1, as of late 2024 -------------------------------------------
-// DynamoDB on-demand, Standard table class (https://aws.amazon.com/dynamodb/pricing/on-demand/,
-// after the November 2024 reduction): per million write / read request units, per GB-month.
-const DYNAMODB_PER_WRITE_UNIT = 0.625 / 1_000_000;
-const DYNAMODB_PER_READ_UNIT = 0.125 / 1_000_000;
-const DYNAMODB_PER_GB_MONTH = 0.25;
-// AWS Secrets Manager (https://aws.amazon.com/secrets-manager/pricing/): per secret-month, per API call.
-const SECRETS_MANAGER_PER_SECRET_MONTH = 0.4;
-const SECRETS_MANAGER_PER_CALL = 0.05 / 10_000;
-// AWS Lambda, Arm (https://aws.amazon.com/lambda/pricing/): per GB-second (first tier), per request.
-const LAMBDA_ARM_PER_GB_SECOND = 0.0000133334;
-const LAMBDA_PER_REQUEST = 0.2 / 1_000_000;
-// API Gateway HTTP API (https://aws.amazon.com/api-gateway/pricing/): per request, first 300 million.
-const HTTP_API_PER_REQUEST = 1.0 / 1_000_000;
-// EventBridge (https://aws.amazon.com/eventbridge/pricing/): custom events put, per 64 KB chunk.
-const EVENTBRIDGE_PER_EVENT = 1.0 / 1_000_000;
+// --- Published prices, us-east-1, as of late 2024 (bench/prices.ts) ---------------------------
 // DynamoDB Streams: GetRecords calls made by a Lambda trigger are free.
 const STREAM_READS_BY_LAMBDA = 0;
 // Free tiers (25 GB of DynamoDB storage, Lambda's monthly 1M requests and 400,000 GB-s) are not applied.

@@ -8,15 +8,10 @@
 // The baseline, in the same run, is the same reads without the cache.
 import { SecretStore } from '../client/index.js';
 import { httpEvent, lambdaContext, type HttpResponse } from '../local/lambda-events.js';
+import { DYNAMODB_PER_WRITE_UNIT, EVENTBRIDGE_PER_EVENT, HTTP_API_PER_REQUEST, LAMBDA_ARM_PER_GB_SECOND, LAMBDA_PER_REQUEST } from './prices.js';
 import { reportRatios, type RatioRow } from './ratios.js';
 import { discardStdout, fixed, integer, isMain, markdownTable, median, openBenchStore, quantile, startLatencyProxy } from './support.js';
 
-// Published us-east-1 list prices, as bench:capacity uses them (late 2024).
-const HTTP_API_PER_REQUEST = 1.0 / 1_000_000;
-const LAMBDA_PER_REQUEST = 0.2 / 1_000_000;
-const LAMBDA_ARM_PER_GB_SECOND = 0.0000133334;
-const DYNAMODB_PER_WRITE_UNIT = 0.625 / 1_000_000;
-const EVENTBRIDGE_PER_EVENT = 1.0 / 1_000_000;
 /** The get function's memory (the provider default). */
 const FUNCTION_MEMORY_GB = 0.5;
 
