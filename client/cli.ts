@@ -9,7 +9,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { SecretStoreError } from './errors.js';
 import { SecretStore, type SecretStoreOptions } from './store.js';
-import { lambdaError } from './transport.js';
+import { invokeFunction, type LambdaLike } from './transport.js';
 import type { CreateSecret, Secret, SecretChanges } from './types.js';
 
 /** Exit codes by error code: scripts can tell "not there" from "try again later". */
@@ -81,11 +81,15 @@ async function storeFor(c: Connection): Promise<SecretStore> {
     return new SecretStore({ http: { endpoint: c.endpoint, token } });
   }
   if (c.functionPrefix && c.profile) {
-    const { LambdaClient } = await import('@aws-sdk/client-lambda');
-    const client = new LambdaClient({ ...(c.region && { region: c.region }), ...(c.lambdaEndpoint && { endpoint: c.lambdaEndpoint }) });
-    return new SecretStore({ lambda: { functionPrefix: c.functionPrefix, profile: c.profile, client } } as SecretStoreOptions);
+    return new SecretStore({ lambda: { functionPrefix: c.functionPrefix, profile: c.profile, client: await lambdaClientFor(c) } } as SecretStoreOptions);
   }
   throw new UsageError('no store configured: give --endpoint (HTTP) or --function-prefix and --profile (direct invocation); see --help');
+}
+
+/** A LambdaClient for the configured region and endpoint (the SDK's defaults otherwise). */
+async function lambdaClientFor(c: Connection): Promise<LambdaLike> {
+  const { LambdaClient } = await import('@aws-sdk/client-lambda');
+  return new LambdaClient({ ...(c.region && { region: c.region }), ...(c.lambdaEndpoint && { endpoint: c.lambdaEndpoint }) }) as unknown as LambdaLike;
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -375,16 +379,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (!o.dryRun) {
         const settings = connection(program.opts(), io.env);
         if (!settings.functionPrefix) throw new UsageError('import writes through the admin function: give --function-prefix (direct invocation)');
-        const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
-        const lambda = new LambdaClient({ ...(settings.region && { region: settings.region }), ...(settings.lambdaEndpoint && { endpoint: settings.lambdaEndpoint }) });
+        const lambda = await lambdaClientFor(settings);
         const bar = io.stderr.isTTY ? new SingleBar({ stream: io.stderr as NodeJS.WriteStream, format: 'importing {bar} {value}/{total}', clearOnComplete: true }) : undefined;
         bar?.start(report.secrets.length, 0);
         try {
           for (let i = 0; i < report.secrets.length; i += 25) {
             const batch = report.secrets.slice(i, i + 25).map(({ pk: _pk, ...secret }) => secret);
-            const output = await lambda.send(new InvokeCommand({ FunctionName: `${settings.functionPrefix}import`, Payload: new TextEncoder().encode(JSON.stringify({ secrets: batch })) }));
-            const body = JSON.parse(new TextDecoder().decode(output.Payload ?? new Uint8Array()) || 'null');
-            if (output.FunctionError) throw lambdaError(body);
+            const body = await invokeFunction(lambda, `${settings.functionPrefix}import`, { secrets: batch });
             for (const result of (body as { results: { outcome: string }[] }).results) outcomes[result.outcome === 'imported' ? 'imported' : 'unchanged'] += 1;
             bar?.increment(batch.length);
           }

@@ -114,14 +114,36 @@ export interface LambdaOptions {
   client?: LambdaLike;
 }
 
+// The SDK's InvokeCommand, imported on first use: HTTP callers never need the Lambda SDK installed.
+let invokeCommand: Promise<(input: { FunctionName: string; Payload: Uint8Array }) => unknown> | undefined;
+const commandOf = () => (invokeCommand ??= import('@aws-sdk/client-lambda').then((m) => (input) => new m.InvokeCommand(input)));
+
+/**
+ * Invokes `functionName` with `payload` and returns what it answered. A function error becomes
+ * its contract code's class; Lambda's throttling is TooManyRequests; an invocation that did not
+ * happen or whose answer was lost is TransportError.
+ */
+export async function invokeFunction(client: LambdaLike, functionName: string, payload: unknown, signal?: AbortSignal): Promise<unknown> {
+  const command = (await commandOf())({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(payload)) });
+  let output: { FunctionError?: string; Payload?: Uint8Array };
+  try {
+    output = await client.send(command, signal ? { abortSignal: signal } : undefined);
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    const name = (error as Error)?.name ?? '';
+    if (/TooManyRequests|Throttl/.test(name)) throw new TooManyRequests({ detail: 'Lambda throttled the invocation.' }, { cause: error });
+    throw new TransportError({ detail: `The function ${functionName} could not be invoked.` }, { cause: error });
+  }
+  const text = output.Payload ? new TextDecoder().decode(output.Payload) : '';
+  const body = text ? JSON.parse(text) : undefined;
+  if (output.FunctionError) throw lambdaError(body);
+  return body;
+}
+
 export function lambdaTransport(options: LambdaOptions): Transport {
-  let sdk: Promise<{ client: LambdaLike; command: (input: object) => unknown }> | undefined;
-  // Imported on first use: HTTP callers never need the Lambda SDK installed.
+  let client: Promise<LambdaLike> | undefined;
   const lambda = () =>
-    (sdk ??= import('@aws-sdk/client-lambda').then((m) => ({
-      client: options.client ?? (new m.LambdaClient({}) as unknown as LambdaLike),
-      command: (input: object) => new m.InvokeCommand(input as ConstructorParameters<typeof m.InvokeCommand>[0]),
-    })));
+    (client ??= options.client ? Promise.resolve(options.client) : import('@aws-sdk/client-lambda').then((m) => new m.LambdaClient({}) as unknown as LambdaLike));
   return {
     async send(call) {
       const payload = {
@@ -133,22 +155,7 @@ export function lambdaTransport(options: LambdaOptions): Transport {
         ...(call.ifMatch !== undefined && { ifMatch: call.ifMatch }),
         ...(call.idempotencyKey !== undefined && { clientToken: call.idempotencyKey }),
       };
-      const { client, command } = await lambda();
-      let output: { FunctionError?: string; Payload?: Uint8Array };
-      try {
-        output = await client.send(
-          command({ FunctionName: `${options.functionPrefix}${call.operation}`, Payload: new TextEncoder().encode(JSON.stringify(payload)) }),
-          call.signal ? { abortSignal: call.signal } : undefined,
-        );
-      } catch (error) {
-        if (call.signal?.aborted) throw error;
-        const name = (error as Error)?.name ?? '';
-        if (/TooManyRequests|Throttl/.test(name)) throw new TooManyRequests({ detail: 'Lambda throttled the invocation.' }, { cause: error });
-        throw new TransportError({ detail: `The function ${options.functionPrefix}${call.operation} could not be invoked.` }, { cause: error });
-      }
-      const text = output.Payload ? new TextDecoder().decode(output.Payload) : '';
-      const body = text ? JSON.parse(text) : undefined;
-      if (output.FunctionError) throw lambdaError(body);
+      const body = await invokeFunction(await lambda(), `${options.functionPrefix}${call.operation}`, payload, call.signal);
       return { body: body ?? undefined, replayed: false };
     },
   };
