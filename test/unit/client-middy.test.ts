@@ -4,22 +4,9 @@
 import middy from '@middy/core';
 import { describe, expect, it } from 'vitest';
 import { SecretStore, ServiceUnavailable, secretStoreMiddleware, type Call, type SecretWithValue, type Transport } from '../../client/index.js';
+import { sampleSecret } from '../support/sample-secret.js';
 
-const secret = (name: string, value: string): SecretWithValue => ({
-  id: '01JDQ0Z6S1ZQ8Y3N5E6W7X8Y9Z',
-  name,
-  description: '',
-  version: '1.0.0',
-  annotations: {},
-  tags: [],
-  createdAt: '2026-12-02T09:00:00.000Z',
-  updatedAt: '2026-12-02T09:00:00.000Z',
-  lastAccessed: null,
-  expiresAt: null,
-  expired: false,
-  revision: 1,
-  value,
-});
+const secret = (name: string, value: string): SecretWithValue => ({ ...sampleSecret({ name }), value });
 
 /** A store whose every get answers `values[name]`, or fails while `down`. */
 function fakeStore(values: Record<string, string>) {

@@ -23,26 +23,13 @@ import {
 import type { Secret as ClientSecret, SecretWithValue as ClientSecretWithValue } from '../../client/index.js';
 import type { Secret as ServerSecret } from '../../lib/domain/secret.js';
 import type { SecretWithValue as ServerSecretWithValue } from '../../lib/secrets/service.js';
+import { sampleSecret } from '../support/sample-secret.js';
 
 // The client's copy of the contract's shapes is the server's, field for field (checked by tsc).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 export const clientTypesMatchServer: [Same<ClientSecret, ServerSecret>, Same<ClientSecretWithValue, ServerSecretWithValue>] = [true, true];
 
-const secret = (value: string, expiresAt: string | null = null): SecretWithValue => ({
-  id: '01JDQ0Z6S1ZQ8Y3N5E6W7X8Y9Z',
-  name: 'apiKey',
-  description: '',
-  version: '1.0.0',
-  annotations: {},
-  tags: [],
-  createdAt: '2026-12-02T09:00:00.000Z',
-  updatedAt: '2026-12-02T09:00:00.000Z',
-  lastAccessed: null,
-  expiresAt,
-  expired: false,
-  revision: 1,
-  value,
-});
+const secret = (value: string, expiresAt: string | null = null): SecretWithValue => ({ ...sampleSecret({ expiresAt }), value });
 
 function clock(start = Date.parse('2026-12-02T10:00:00.000Z')) {
   let now = start;

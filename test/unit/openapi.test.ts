@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/index.js';
 import { openApiDocument, openApiDocumentText } from '../../lib/openapi/document.js';
 import { checkResponse } from '../support/openapi.js';
+import { sampleSecret } from '../support/sample-secret.js';
 
 const committed = readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8');
 type Operation = { operationId: string; parameters: { name: string; in: string }[]; requestBody?: unknown; responses: Record<string, unknown> };
@@ -54,20 +55,7 @@ describe('docs/openapi.json', () => {
 });
 
 describe('the check of live answers against the document', () => {
-  const secret = {
-    id: '01JDQ0Z6S1ZQ8Y3N5E6W7X8Y9Z',
-    name: 'apiKey',
-    description: '',
-    version: '1.0.0',
-    annotations: {},
-    tags: [],
-    createdAt: '2026-12-02T09:00:00.000Z',
-    updatedAt: '2026-12-02T09:00:00.000Z',
-    lastAccessed: null,
-    expiresAt: null,
-    expired: false,
-    revision: 1,
-  };
+  const secret = sampleSecret();
   const answer = (statusCode: number, body?: unknown, contentType = 'application/json') => ({
     statusCode,
     headers: (body === undefined ? {} : { 'Content-Type': contentType }) as Record<string, string>,
