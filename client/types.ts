@@ -14,6 +14,10 @@ export interface Secret {
   expiresAt: string | null;
   expired: boolean;
   revision: number;
+  /** `account`: every member of the owner's account reads it. */
+  visibility: 'private' | 'account';
+  /** The owning profile. */
+  owner: string;
 }
 
 export interface SecretWithValue extends Secret {
@@ -33,6 +37,7 @@ export interface CreateSecret {
   annotations?: Record<string, string>;
   tags?: string[];
   expiresAt?: string | null;
+  visibility?: 'private' | 'account';
 }
 
 export type SecretChanges = Partial<Omit<CreateSecret, 'name'>>;

@@ -7,6 +7,8 @@ const positiveText = z.string().check(z.minLength(1));
 const schema = z.object({
   TABLE_NAME: z.string().check(z.minLength(3)),
   PROFILE_CLAIM: z._default(positiveText, 'sub'),
+  /** The claim naming the caller's account, for secrets shared account-wide. */
+  ACCOUNT_CLAIM: z._default(positiveText, 'account'),
   DYNAMODB_ENDPOINT: z.optional(z.url()),
   /** Local and test key source: comma-separated Fernet keys, primary first. */
   FERNET_KEYS: z.optional(positiveText),

@@ -7,6 +7,8 @@ export interface HttpRequest {
   method: string;
   path: string;
   profile?: string | null;
+  /** Claims beyond the profile's (e.g. the account claim). */
+  claims?: Record<string, unknown>;
   body?: unknown;
   rawBody?: string;
   headers?: Record<string, string>;
@@ -55,7 +57,7 @@ export function httpEvent(request: HttpRequest): APIGatewayProxyEventV2WithJWTAu
       authorizer: {
         principalId: '',
         integrationLatency: 0,
-        jwt: { claims: profile === null ? {} : { sub: profile }, scopes: [] },
+        jwt: { claims: { ...(profile !== null && { sub: profile }), ...request.claims } as Record<string, string>, scopes: [] },
       },
     },
   } as APIGatewayProxyEventV2WithJWTAuthorizer;

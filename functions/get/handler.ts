@@ -2,6 +2,6 @@ import { getInput } from '../../lib/domain/inputs.js';
 import { secretFunction, secretResponse } from '../../lib/lambda/secret-function.js';
 import config from './config.js';
 
-export const handler = secretFunction(config, getInput, async ({ profileId, input }, { secrets }) =>
-  secretResponse(await secrets.get(profileId, input)),
+export const handler = secretFunction(config, getInput, async ({ profileId, accountId, input }, { secrets }) =>
+  secretResponse(await secrets.get(profileId, input, accountId)),
 );

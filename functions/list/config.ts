@@ -1,9 +1,10 @@
 import { defineFunction } from '../definition.js';
 
 export default defineFunction({
-  route: { method: 'GET', path: '/secrets', query: ['limit', 'cursor', 'tag', 'prefix', 'expired'] },
+  route: { method: 'GET', path: '/secrets', query: ['limit', 'cursor', 'tag', 'prefix', 'expired', 'scope'] },
   profile: 'required',
-  dynamodb: { table: ['Query'] },
+  // byAccount: scope=account lists what the caller's account shares.
+  dynamodb: { table: ['Query'], byAccount: ['Query'] },
   // Cursors are signed with a key derived from a Fernet key.
   keys: true,
 });

@@ -17,6 +17,8 @@ export interface AuditEventDetail {
   name: string;
   id: string;
   revision: number;
+  /** secret.accessed: the profile that read it (its owner, or a member of the account it is shared with). */
+  readBy?: string;
 }
 
 export interface AuditEvent {

@@ -72,6 +72,7 @@ export function auditEventOf(record: DynamoDBRecord): AuditEvent | null {
       name: text(image, 'name') ?? '',
       id: text(image, 'id') ?? '',
       revision: number(image, 'revision') ?? 0,
+      ...(type === 'secret.accessed' && { readBy: text(image, 'lastReader') ?? text(image, 'profileId') ?? '' }),
     },
   };
 }

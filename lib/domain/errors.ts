@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'Unauthorized'
   | 'SecretNotFound'
   | 'SecretAlreadyExists'
+  | 'AmbiguousSecretName'
   | 'SecretExpired'
   | 'PreconditionFailed'
   | 'IdempotencyKeyReused'
@@ -79,6 +80,22 @@ export class SecretAlreadyExists extends SecretStoreError {
   readonly title = 'Secret already exists';
   constructor(name: string) {
     super(`A secret named '${name}' already exists.`);
+  }
+}
+
+/**
+ * More than one member of the caller's account shares a secret of this name, and the caller has
+ * none of its own: the request must name the owner. `owners` are profile ids of the account.
+ */
+export class AmbiguousSecretName extends SecretStoreError {
+  override readonly name = 'AmbiguousSecretName';
+  readonly status = 409;
+  readonly title = 'Ambiguous secret name';
+  constructor(
+    name: string,
+    readonly owners: string[],
+  ) {
+    super(`${owners.length} members of the account share a secret named '${name}': name one with owner (${owners.join(', ')}).`);
   }
 }
 

@@ -1,7 +1,7 @@
 // What each operation accepts. Create and update take their fields from the secret's definition.
 import * as z from 'zod/mini';
 import { CREATE_SHAPE, UPDATABLE, UPDATE_SHAPE } from './secret.js';
-import { TAG, secretId, secretName, timestamp, userProfileId } from './rules.js';
+import { TAG, accountId, secretId, secretName, timestamp, userProfileId } from './rules.js';
 
 export const LIST_LIMIT_DEFAULT = 50;
 export const LIST_LIMIT_MAX = 100;
@@ -18,17 +18,20 @@ export type UpdateInput = z.output<typeof updateInput>;
 
 export const expireInput = z.strictObject({ name: secretName, at: z.optional(timestamp) });
 
-/** A get names the secret by name, or (direct invocation only) by id. */
+/** A get names the secret by name (and, for one shared in the account, maybe its owner), or (direct invocation only) by id. */
 export const getInput = z.pipe(
   z
-    .strictObject({ name: z.optional(secretName), id: z.optional(secretId) })
+    .strictObject({ name: z.optional(secretName), id: z.optional(secretId), owner: z.optional(userProfileId) })
     .check(
       z.refine((g) => (g.name === undefined) !== (g.id === undefined), {
         message: 'name exactly one of name or id',
         path: ['name'],
       }),
+      z.refine((g) => g.owner === undefined || g.id === undefined, { message: 'goes with name, not id', path: ['owner'] }),
     ),
-  z.transform((g: { name?: string; id?: string }) => (g.id !== undefined ? { id: g.id } : { name: g.name! })),
+  z.transform((g: { name?: string; id?: string; owner?: string }) =>
+    g.id !== undefined ? { id: g.id } : { name: g.name!, ...(g.owner !== undefined && { owner: g.owner }) },
+  ),
 );
 
 // A number (direct invocation) or its digits (a query string); one message for every way to miss.
@@ -45,6 +48,8 @@ export const listInput = z.strictObject({
   tag: z.optional(z.string().check(z.regex(TAG, 'must be a valid tag'))),
   prefix: z.optional(z.string().check(z.maxLength(128), z.regex(/^[a-zA-Z0-9_]*$/, 'must be letters, digits and underscores'))),
   expired: z.optional(z.enum(['exclude', 'include', 'only'])),
+  /** `own` (default): the caller's secrets; `account`: every secret shared with the caller's account. */
+  scope: z.optional(z.enum(['own', 'account'])),
 });
 export type ListInput = z.output<typeof listInput>;
 
@@ -56,6 +61,8 @@ export const IMPORT_BATCH_MAX = 25;
 export const importedSecret = z.strictObject({
   ...CREATE_SHAPE,
   profileId: userProfileId,
+  /** The owner's account: needed for `visibility: 'account'`. */
+  accountId: z.optional(accountId),
   createdAt: timestamp,
   updatedAt: timestamp,
   lastAccessed: z.nullable(timestamp),

@@ -42,6 +42,13 @@ export const userProfileId = z
     z.refine((id) => id.normalize('NFC') === id, 'must be in Unicode normalization form C'),
   );
 
+/** An account id (the ACCOUNT_CLAIM claim, `accountId` in direct payloads): the same one spelling as a profile id. */
+export const accountId = userProfileId;
+
+/** Who may read a secret: its owner only, or every member of the owner's account. */
+export const VISIBILITIES = ['private', 'account'] as const;
+export const visibility = z.enum(VISIBILITIES);
+
 /** An idempotency key (Idempotency-Key, clientToken): a UUID or any other 1-255 visible ASCII characters. */
 export const idempotencyKey = z.string().check(z.regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 visible ASCII characters'));
 

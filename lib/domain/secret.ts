@@ -79,6 +79,27 @@ export const SECRET_ATTRIBUTES = {
     derive: { from: ['sweptAt', 'expiresAt'], value: (item, now) => item.sweptAt != null || isExpiredAt(item.expiresAt, now) },
   }),
   revision: attribute({ type: number, public: true }),
+  /** Who may read it: `account` shares it with every member of its owner's account. Absent (private) in items from before sharing. */
+  visibility: attribute({
+    type: z.enum(rules.VISIBILITIES),
+    rule: rules.visibility,
+    public: true,
+    create: 'optional',
+    initial: () => 'private',
+    update: true,
+    stored: 'while-set',
+    derive: { from: ['visibility'], value: (item) => item.visibility ?? 'private' },
+  }),
+  /** The owning profile: members of an account read secrets of others. */
+  owner: attribute({ type: text, public: true, stored: 'never', derive: { from: ['profileId'], value: (item) => item.profileId } }),
+  // Stryker disable ObjectLiteral,StringLiteral: equivalent; the specs of attributes the Secret does not show are read by the type system only (SecretItem), never at run time
+  /** The account a shared secret is shared with, and the sparse account index's keys: present only while shared. */
+  accountId: attribute({ type: text, stored: 'while-set' }),
+  shareKey: attribute({ type: text, stored: 'while-set' }),
+  shareSort: attribute({ type: text, stored: 'while-set' }),
+  /** Who read it last: its owner, or a member of the account it is shared with (named in `secret.accessed`). */
+  lastReader: attribute({ type: text, stored: 'while-set' }),
+  // Stryker restore ObjectLiteral,StringLiteral
   // Stryker disable ObjectLiteral,StringLiteral: equivalent; the specs of attributes the Secret does not show are read by the type system only (SecretItem), never at run time
   /** Fernet token of the value, and the MAC binding it to this profile and name; the sweep removes both. */
   token: attribute({ type: text, stored: 'while-set' }),

@@ -5,6 +5,7 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import {
+  AmbiguousSecretName,
   InternalError,
   PayloadTooLarge,
   Unauthorized,
@@ -13,12 +14,14 @@ import {
   isSecretStoreError,
   type SecretStoreError,
 } from '../domain/errors.js';
-import { idempotencyKey, parse, userProfileId } from '../domain/rules.js';
+import { accountId as accountIdRule, idempotencyKey, parse, userProfileId } from '../domain/rules.js';
 
 /** What the operation sees, whoever called: the adapter makes it the request's event. */
 export interface Invocation {
   /** The owning profile: from verified JWT claims (HTTP) or the payload (direct); '' for batch jobs. */
   profileId: string;
+  /** The caller's account, when it has one: the account claim (HTTP) or `accountId` (direct). */
+  accountId?: string;
   /** Body merged with path and query fields (HTTP), or the payload less userProfileId. */
   input: Record<string, unknown>;
   /** Lower-cased request headers; empty for direct invocations. */
@@ -41,6 +44,8 @@ export interface InvocationOptions {
   /** It takes a client's idempotency key; elsewhere clientToken is an unknown field and the header is ignored. */
   idempotencyKey?: boolean;
   profileClaim: string;
+  /** The claim naming the caller's account; a token without it is a caller without an account. */
+  accountClaim: string;
   maxBodyBytes: number;
   logger: Logger;
 }
@@ -81,6 +86,7 @@ export function invocationAdapter(options: InvocationOptions): MiddlewareObj {
       Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']),
     );
     const profileId = options.profile === 'none' ? '' : profileOf(event);
+    const accountId = options.profile === 'none' ? undefined : accountOf(event);
     const body = bodyOf(event, headers);
     const query = event.queryStringParameters ?? {};
     const pathParameters = { ...event.pathParameters } as Record<string, string>;
@@ -97,7 +103,26 @@ export function invocationAdapter(options: InvocationOptions): MiddlewareObj {
     if (errors.length > 0) throw new ValidationError(errors);
     const fromHeaders = Object.fromEntries(Object.entries(HEADER_FIELDS).flatMap(([header, field]) => (header in headers ? [[field, headers[header]]] : [])));
     const key = options.idempotencyKey && 'idempotency-key' in headers ? parse(idempotencyKey, headers['idempotency-key'], 'Idempotency-Key') : undefined;
-    return { profileId, input: { ...body, ...query, ...pathParameters, ...fromHeaders }, headers, ...(key !== undefined && { idempotencyKey: key }) };
+    return {
+      profileId,
+      ...(accountId !== undefined && { accountId }),
+      input: { ...body, ...query, ...pathParameters, ...fromHeaders },
+      headers,
+      ...(key !== undefined && { idempotencyKey: key }),
+    };
+  };
+
+  /** The account from the verified claim, if the token has one; one that is there but unusable is Unauthorized. */
+  const accountOf = (event: HttpEvent): string | undefined => {
+    const claim = event.requestContext.authorizer?.jwt?.claims?.[options.accountClaim];
+    if (claim === undefined) return undefined;
+    const path = `token.${options.accountClaim}`;
+    if (typeof claim !== 'string') throw new Unauthorized([{ path, message: 'must be a string' }]);
+    try {
+      return parse(accountIdRule, claim, path);
+    } catch (error) {
+      throw error instanceof ValidationError ? new Unauthorized(error.errors) : error;
+    }
   };
 
   /** The profile from the verified claim; a token without a usable one is Unauthorized, naming the claim. */
@@ -133,15 +158,18 @@ export function invocationAdapter(options: InvocationOptions): MiddlewareObj {
   const fromDirect = (event: unknown): Invocation => {
     const payload = event ?? {};
     if (!isPlainObject(payload)) throw new ValidationError([{ path: '', message: 'the payload must be a JSON object' }]);
-    const { userProfileId: profile, ...input } = payload;
     if (options.profile === 'none') {
-      if (profile !== undefined) throw new ValidationError([{ path: 'userProfileId', message: 'is not a known field' }]);
-      return { profileId: '', input, headers: {} };
+      for (const field of ['userProfileId', 'accountId']) if (payload[field] !== undefined) throw new ValidationError([notKnown(field)]);
+      return { profileId: '', input: payload, headers: {} };
     }
-    const profileId = parse(userProfileId, profile, 'userProfileId');
-    if (!options.idempotencyKey || input.clientToken === undefined) return { profileId, input, headers: {} };
+    const { userProfileId: profile, accountId: account, ...input } = payload;
+    const caller = {
+      profileId: parse(userProfileId, profile, 'userProfileId'),
+      ...(account !== undefined && { accountId: parse(accountIdRule, account, 'accountId') }),
+    };
+    if (!options.idempotencyKey || input.clientToken === undefined) return { ...caller, input, headers: {} };
     const { clientToken, ...rest } = input;
-    return { profileId, input: rest, headers: {}, idempotencyKey: parse(idempotencyKey, clientToken, 'clientToken') };
+    return { ...caller, input: rest, headers: {}, idempotencyKey: parse(idempotencyKey, clientToken, 'clientToken') };
   };
 
   const after = async (request: InvocationRequest): Promise<void> => {
@@ -186,6 +214,7 @@ export function problemDetails(error: SecretStoreError): Record<string, unknown>
     code: error.name,
     detail: error.message,
     ...((error instanceof ValidationError || error instanceof Unauthorized) && { errors: error.errors }),
+    ...(error instanceof AmbiguousSecretName && { owners: error.owners }),
   };
 }
 

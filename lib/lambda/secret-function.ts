@@ -34,6 +34,8 @@ export type InputRule<Input> = z.ZodMiniType<Input> | ((invocation: Invocation) 
 
 export interface OperationRequest<Input> {
   profileId: string;
+  /** The caller's account, when it has one. */
+  accountId?: string;
   input: Input;
   /** The client's idempotency key, for functions that declare `idempotent`. */
   idempotencyKey?: string;
@@ -94,6 +96,7 @@ export function secretFunction<Input>(traits: FunctionTraits, inputRule: InputRu
         query: traits.route?.query,
         idempotencyKey: traits.idempotent === true,
         profileClaim: config.PROFILE_CLAIM,
+        accountClaim: config.ACCOUNT_CLAIM,
         maxBodyBytes: config.MAX_BODY_BYTES,
         logger,
       }),
@@ -103,7 +106,7 @@ export function secretFunction<Input>(traits: FunctionTraits, inputRule: InputRu
       const input = inputOf(invocation);
       const secrets = await secretService(traits.keys);
       const timeLeft = () => context.getRemainingTimeInMillis();
-      const request = { profileId: invocation.profileId, input, idempotencyKey: invocation.idempotencyKey };
+      const request = { profileId: invocation.profileId, accountId: invocation.accountId, input, idempotencyKey: invocation.idempotencyKey };
       return operation(request, { secrets, logger, metrics, config, timeLeft });
     });
 }
@@ -115,7 +118,7 @@ export function secretFunction<Input>(traits: FunctionTraits, inputRule: InputRu
 export function writeOptions(request: OperationRequest<unknown>) {
   const replay = { replayed: false };
   return {
-    options: { idempotencyKey: request.idempotencyKey, onReplay: () => (replay.replayed = true) },
+    options: { idempotencyKey: request.idempotencyKey, onReplay: () => (replay.replayed = true), accountId: request.accountId },
     headers: (): Record<string, string> => (replay.replayed ? { 'Idempotent-Replayed': 'true' } : {}),
   };
 }

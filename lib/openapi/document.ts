@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
 import { FUNCTIONS, type FunctionName } from '../../functions/index.js';
 import {
+  AmbiguousSecretName,
   DecryptionFailed,
   IdempotencyKeyReused,
   InternalError,
@@ -36,6 +37,7 @@ const ERRORS: SecretStoreError[] = [
   new Unauthorized([]),
   new SecretNotFound('name'),
   new SecretAlreadyExists('name'),
+  new AmbiguousSecretName('name', []),
   new SecretExpired('name'),
   new PreconditionFailed('name'),
   new PayloadTooLarge(''),
@@ -61,6 +63,8 @@ const SECRET_FIELDS: Record<string, { description: string } & JsonSchema> = {
   expiresAt: { description: 'When it expires (UTC), or null if never. Reads answer 410 from then on.', format: 'date-time' },
   expired: { description: 'Whether it has expired: its value can no longer be read.' },
   revision: { description: 'Starts at 1 and grows with every change; the ETag, for If-Match.', type: 'integer', minimum: 1 },
+  visibility: { description: '`private` (the default): only its owner reads it. `account`: every member of the owner\'s account reads it too; only the owner changes or deletes it.' },
+  owner: { description: 'The profile that owns it.' },
 };
 
 /** JSON Schema of what a zod schema accepts (`input`) or gives (`output`), with the rules zod cannot express added. */
@@ -110,6 +114,13 @@ const header = (description: string, schema: JsonSchema = { type: 'string' }) =>
 
 const PARAMETERS = {
   name: { name: 'name', in: 'path', required: true, description: 'The secret\'s name.', schema: jsonSchema(rules.secretName) },
+  owner: {
+    name: 'owner',
+    in: 'query',
+    required: false,
+    description: 'Whose secret of this name: for one shared in the caller\'s account when several members share that name (409 AmbiguousSecretName lists them).',
+    schema: jsonSchema(rules.userProfileId),
+  },
   ifMatch: {
     name: 'If-Match',
     in: 'header',
@@ -135,6 +146,7 @@ function listParameters() {
     tag: 'Only secrets with this tag.',
     prefix: 'Only names that start with this.',
     expired: 'Whether expired secrets are left out (`exclude`, the default), included or the only ones.',
+    scope: '`own` (the default): the caller\'s secrets. `account`: every secret shared with the caller\'s account, its own included, sorted by name then owner (400 for a caller without an account).',
   };
   return FUNCTIONS.list.route.query.map((name) => ({
     name,
@@ -178,10 +190,11 @@ const OPERATIONS: Record<Routed, { summary: string; description?: string; body?:
   },
   get: {
     summary: 'Read a secret and its value',
-    description: 'Records `lastAccessed`. 410 once `expiresAt` has passed, whether or not the sweep has run.',
-    parameters: [PARAMETERS.name],
+    description:
+      'Records `lastAccessed`. 410 once `expiresAt` has passed, whether or not the sweep has run. The caller\'s own secret of that name; without one, the secret a member of the caller\'s account shares under that name (409 AmbiguousSecretName, listing the owners, when several do: name one with `owner`).',
+    parameters: [PARAMETERS.name, PARAMETERS.owner],
     success: { 200: { description: 'The secret with its value.', headers: SECRET_HEADERS, content: json(ref('SecretWithValue')) } },
-    errors: ['SecretNotFound', 'SecretExpired', 'DecryptionFailed', 'SecretDamaged'],
+    errors: ['SecretNotFound', 'AmbiguousSecretName', 'SecretExpired', 'DecryptionFailed', 'SecretDamaged'],
   },
   update: {
     summary: 'Change some of a secret\'s fields',
@@ -221,6 +234,11 @@ function problemSchema(): JsonSchema {
         type: 'array',
         description: 'ValidationError and Unauthorized: each offending field (or claim) and what is wrong with it.',
         items: ref('FieldError'),
+      },
+      owners: {
+        type: 'array',
+        description: 'AmbiguousSecretName: the profiles that share a secret of that name in the account.',
+        items: { type: 'string' },
       },
     },
     required: ['type', 'title', 'status', 'code', 'detail'],

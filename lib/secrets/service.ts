@@ -3,7 +3,7 @@
 // table's stream (lib/audit), so no operation publishes anything itself.
 import { randomUUID } from 'node:crypto';
 import { KeysTooOld, UnsealError, type SealContext, type SealedValue, type Sealer } from '../crypto/sealer.js';
-import { DecryptionFailed, SecretAlreadyExists, SecretDamaged, SecretNotFound, ServiceUnavailable, ValidationError } from '../domain/errors.js';
+import { AmbiguousSecretName, DecryptionFailed, SecretAlreadyExists, SecretDamaged, SecretNotFound, ServiceUnavailable, ValidationError } from '../domain/errors.js';
 import type { RevisionMatch } from '../domain/rules.js';
 import type { CurrentKeys } from '../keys/key-source.js';
 import { LIST_LIMIT_DEFAULT, type CreateInput, type ImportedSecretInput, type ListInput, type UpdateInput } from '../domain/inputs.js';
@@ -11,6 +11,8 @@ import { createdAttributes, toSecret, type Secret, type SecretItem } from '../do
 import {
   applyChanges,
   expiryIndexEntry,
+  shareIndexEntry,
+  type Reader,
   type Once,
   type RequestRecord,
   type SecretChanges,
@@ -56,10 +58,15 @@ export type SecretWithValue = Secret & { value: string };
 export interface WriteOptions {
   idempotencyKey?: string;
   onReplay?: () => void;
+  /** The caller's account: what `visibility: 'account'` shares the secret with. */
+  accountId?: string;
 }
 
-/** A secret is named either by its name or (direct invocation) by its id. */
-export type SecretLookup = { name: string } | { id: string };
+/**
+ * A secret is named by its name (the caller's own, else one shared with the caller's account;
+ * `owner` names whose) or (direct invocation, own secrets only) by its id.
+ */
+export type SecretLookup = { name: string; owner?: string } | { id: string };
 
 /** What the import did with one secret: written, or left alone because its owner has the name. */
 export interface ImportResult {
@@ -101,7 +108,7 @@ export class SecretService {
     if (input.expiresAt != null && input.expiresAt <= now) {
       throw new ValidationError([{ path: 'expiresAt', message: 'must be in the future' }]);
     }
-    const item = this.newItem(profileId, input, { createdAt: now, updatedAt: now, lastAccessed: null });
+    const item = this.newItem(profileId, input, { createdAt: now, updatedAt: now, lastAccessed: null }, options.accountId);
     const secret = toSecret(item, now, input.name);
     if (options.idempotencyKey === undefined) {
       await this.deps.repository.create(item);
@@ -121,8 +128,8 @@ export class SecretService {
    */
   async importSecrets(secrets: ImportedSecretInput[]): Promise<ImportResult[]> {
     const results: ImportResult[] = [];
-    for (const { profileId, createdAt, updatedAt, lastAccessed, ...input } of secrets) {
-      const item = this.newItem(profileId, input, { createdAt, updatedAt, lastAccessed });
+    for (const { profileId, accountId, createdAt, updatedAt, lastAccessed, ...input } of secrets) {
+      const item = this.newItem(profileId, input, { createdAt, updatedAt, lastAccessed }, accountId);
       try {
         await this.deps.repository.create(item);
         results.push({ profileId, name: input.name, outcome: 'imported' });
@@ -134,9 +141,10 @@ export class SecretService {
     return results;
   }
 
-  /** A new secret's item, revision 1, its value sealed and bound to the profile and name. */
-  private newItem(profileId: string, input: CreateInput, times: Pick<SecretItem, 'createdAt' | 'updatedAt' | 'lastAccessed'>): SecretItem {
+  /** A new secret's item, revision 1, its value sealed and bound to the profile and name; shared with `accountId` if its visibility says so. */
+  private newItem(profileId: string, input: CreateInput, times: Pick<SecretItem, 'createdAt' | 'updatedAt' | 'lastAccessed'>, accountId: string | undefined): SecretItem {
     const ref = { profileId, name: input.name };
+    const share = input.visibility === 'account' ? shareIndexEntry(ref, sharingAccount(accountId)) : {};
     const id = this.deps.newId();
     return {
       ...secretKey(profileId, input.name),
@@ -148,28 +156,52 @@ export class SecretService {
       revision: 1,
       ...this.seal(ref, input.value),
       ...(input.expiresAt != null && expiryIndexEntry(ref, input.expiresAt)),
+      ...share,
     } as SecretItem;
   }
 
-  async get(profileId: string, lookup: SecretLookup): Promise<SecretWithValue> {
-    const name = 'name' in lookup ? lookup.name : await this.deps.repository.nameOfId(profileId, lookup.id);
-    const ref = { profileId, name };
+  /**
+   * Reads a secret and records the access. By name: the caller's own, else the one a member of the
+   * caller's account shares under that name (AmbiguousSecretName when several do; `owner` picks).
+   * A caller's own secret costs one request; a shared one, a Query of the account index too.
+   */
+  async get(profileId: string, lookup: SecretLookup, accountId?: string): Promise<SecretWithValue> {
+    const reader = { profileId, ...(accountId !== undefined && { accountId }) };
     const now = this.deps.now().toISOString();
-    const item = await this.deps.repository.recordAccess(ref, now);
-    const value = this.open(ref, item);
-    return { ...toSecret(item, now, name), value };
+    if ('id' in lookup) return this.read({ profileId, name: await this.deps.repository.nameOfId(profileId, lookup.id) }, reader, now);
+    const owner = lookup.owner ?? profileId;
+    try {
+      return await this.read({ profileId: owner, name: lookup.name }, reader, now);
+    } catch (error) {
+      if (!(error instanceof SecretNotFound) || lookup.owner !== undefined || accountId === undefined) throw error;
+    }
+    const shared = (await this.deps.repository.sharedOwners(accountId, lookup.name, now)).filter((o) => o.profileId !== profileId);
+    const live = shared.filter((o) => o.live);
+    const candidates = live.length > 0 ? live : shared;
+    if (candidates.length === 0) throw new SecretNotFound(lookup.name);
+    if (candidates.length > 1) throw new AmbiguousSecretName(lookup.name, candidates.map((o) => o.profileId));
+    return this.read({ profileId: candidates[0]!.profileId, name: lookup.name }, reader, now);
   }
 
-  async list(profileId: string, input: ListInput): Promise<SecretList> {
+  private async read(ref: SecretRef, reader: Reader, now: string): Promise<SecretWithValue> {
+    const item = await this.deps.repository.recordAccess(ref, now, reader);
+    const value = this.open(ref, item);
+    return { ...toSecret(item, now, ref.name), value };
+  }
+
+  /** The caller's own secrets, or (`scope: 'account'`) every secret shared with the caller's account. */
+  async list(profileId: string, input: ListInput, accountId?: string): Promise<SecretList> {
     const now = this.deps.now().toISOString();
     const expired = input.expired ?? 'exclude';
     const limit = input.limit ?? LIST_LIMIT_DEFAULT;
-    const scope = { profileId, query: JSON.stringify([input.prefix ?? '', input.tag ?? null, expired]) };
+    const account = input.scope === 'account' ? sharingAccount(accountId, 'scope') : undefined;
+    // A cursor holds only for the query (and the account) it was made for.
+    const scope = { profileId, query: JSON.stringify([input.prefix ?? '', input.tag ?? null, expired, ...(account === undefined ? [] : [account])]) };
     const sealer = this.deps.keys.sealer();
     const after = input.cursor === undefined ? undefined : this.withKeysInHand(sealer, (keys) => decodeCursor(keys.cursorKeys, scope, input.cursor!));
     const page = await this.deps.repository.list(
       profileId,
-      { prefix: input.prefix, tag: input.tag, expired, limit, after },
+      { prefix: input.prefix, tag: input.tag, expired, limit, after, ...(account !== undefined && { account }) },
       now,
     );
     return {
@@ -203,10 +235,11 @@ export class SecretService {
 
   async update(profileId: string, name: string, input: UpdateInput, expected?: RevisionMatch, options: WriteOptions = {}): Promise<Secret> {
     const ref = { profileId, name };
-    const { value, ...metadata } = input;
+    const { value, ...fields } = input;
+    const metadata = fields.visibility === 'account' ? { ...fields, accountId: sharingAccount(options.accountId) } : fields;
     const sealed = value === undefined ? {} : this.seal(ref, value);
     if (options.idempotencyKey !== undefined) {
-      const request = this.keyed(options, 'update', name, { ...metadata, ifMatch: expected ?? null }, value);
+      const request = this.keyed(options, 'update', name, { ...fields, ifMatch: expected ?? null }, value);
       return this.changeOnce(ref, request, options, () => ({ ...metadata, ...sealed }), (record, revision, now, write) =>
         this.deps.repository.updateOnce(ref, { ...metadata, ...sealed }, now, write, expected, { record, revision }),
       );
@@ -416,4 +449,12 @@ export class SecretService {
       throw error;
     }
   }
+}
+
+/** The account a secret is shared with: the caller's, who must have one. */
+function sharingAccount(accountId: string | undefined, path = 'visibility'): string {
+  if (accountId === undefined) {
+    throw new ValidationError([{ path, message: "needs the caller's account (the token's account claim, or accountId), and the caller has none" }]);
+  }
+  return accountId;
 }

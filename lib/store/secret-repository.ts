@@ -25,8 +25,13 @@ import type { SealedValue } from '../crypto/sealer.js';
 import type { RevisionMatch } from '../domain/rules.js';
 import { PUBLIC_SOURCE_ATTRIBUTES, type SecretItem, type UpdateFields } from '../domain/secret.js';
 import {
+  ACCOUNT_INDEX,
   BY_ID_INDEX,
   EXPIRY_INDEX,
+  accountPartition,
+  fromSharedSortKey,
+  sharedSortKey,
+  sharedSortPrefix,
   expiryShard,
   idIndexKey,
   nameFromSortKey,
@@ -47,22 +52,33 @@ export interface SecretRef {
 export type ExpiredFilter = 'exclude' | 'include' | 'only';
 
 export interface ListQuery {
+  /** The secrets shared with this account (every owner's), instead of the profile's own. */
+  account?: string;
   prefix?: string;
   tag?: string;
   expired: ExpiredFilter;
   limit: number;
-  /** Name of the last secret of the previous page. */
+  /** Where the previous page ended: the last secret's name (a profile's), or its shared sort key (an account's). */
   after?: string;
 }
 
 export interface ListPage {
   items: SecretItem[];
-  /** The name the next page continues after; null when no secret is left to examine. */
+  /** Where the next page continues (as `ListQuery.after`); null when no secret is left to examine. */
   after: string | null;
 }
 
-/** What a PATCH sets: its fields (`expiresAt: null` clears the expiry), a new value sealed. */
-export type SecretChanges = Omit<UpdateFields, 'value'> & Partial<SealedValue>;
+/**
+ * What a PATCH sets: its fields (`expiresAt: null` clears the expiry), a new value sealed, and with
+ * `visibility: 'account'` the account it is shared with.
+ */
+export type SecretChanges = Omit<UpdateFields, 'value'> & Partial<SealedValue> & { accountId?: string };
+
+/** Who reads: the owner, or a member of an account the secret may be shared with. */
+export interface Reader {
+  profileId: string;
+  accountId?: string;
+}
 
 // A secret is live (may be read or changed) until it reaches its expiry.
 const EXISTS = 'attribute_exists(pk)';
@@ -70,8 +86,13 @@ const NOT_EXPIRED = '(attribute_not_exists(expiresAt) OR expiresAt > :now)';
 // A short page's second Query reads up to ten pages' worth, at most this many items (~0.7 MB).
 const LIST_WIDER_QUERY_MAX = 1_000;
 
-// What a list reads: what a Secret is made of, and the sort key that names a damaged one.
+// What a list reads: what a Secret is made of, and the sort key that names a damaged one (and
+// where an account's page ends).
 const LISTED_ATTRIBUTES = [...PUBLIC_SOURCE_ATTRIBUTES, 'sk'];
+const SHARED_LISTED_ATTRIBUTES = [...LISTED_ATTRIBUTES, 'shareSort'];
+
+/** What sharing adds to an item, and making it private removes. */
+const SHARE_ATTRIBUTES = ['accountId', 'shareKey', 'shareSort'] as const;
 
 /** What an idempotency key remembers: the request it was first used for, and that request's result. */
 export interface RequestRecord {
@@ -153,10 +174,17 @@ function changeExpressions(ref: SecretRef, changes: SecretChanges, now: string, 
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = { ':now': now, ':one': 1, ':write': writeToken };
   for (const [field, value] of Object.entries(changes)) {
-    if (value === undefined || field === 'expiresAt') continue;
+    if (value === undefined || field === 'expiresAt' || field === 'accountId') continue;
     names[`#${field}`] = field;
     values[`:${field}`] = value;
     set.push(`#${field} = :${field}`);
+  }
+  if (changes.visibility === 'private') remove.push(...SHARE_ATTRIBUTES);
+  else if (changes.visibility === 'account') {
+    for (const [field, value] of Object.entries(shareIndexEntry(ref, changes.accountId!))) {
+      values[`:${field}`] = value;
+      set.push(`${field} = :${field}`);
+    }
   }
   if (changes.expiresAt === null) {
     remove.push('expiresAt', 'expiryShard', 'expiryDue');
@@ -176,8 +204,10 @@ function changeExpressions(ref: SecretRef, changes: SecretChanges, now: string, 
 export function applyChanges(item: SecretItem, changes: SecretChanges, now: string, writeToken: string): SecretItem {
   const next: Record<string, unknown> = { ...item };
   for (const [field, value] of Object.entries(changes)) {
-    if (value !== undefined && field !== 'expiresAt') next[field] = value;
+    if (value !== undefined && field !== 'expiresAt' && field !== 'accountId') next[field] = value;
   }
+  if (changes.visibility === 'private') for (const field of SHARE_ATTRIBUTES) delete next[field];
+  else if (changes.visibility === 'account') Object.assign(next, shareIndexEntry({ profileId: item.profileId, name: item.name }, changes.accountId!));
   if (changes.expiresAt === null) {
     delete next.expiresAt;
     delete next.expiryShard;
@@ -250,23 +280,60 @@ export class SecretRepository {
     }
   }
 
-  /** Records an access and returns the item, in one request; 404 if absent, 410 if expired. */
-  async recordAccess(ref: SecretRef, now: string): Promise<SecretItem> {
+  /**
+   * Records an access and returns the item, in one request; 404 if absent, 410 if expired. A reader
+   * other than the owner reads only while the secret is shared with the reader's account (the
+   * condition says so, so a secret made private meanwhile is not read); otherwise 404, whatever
+   * the reason, so that nothing is learnt about secrets not shared.
+   */
+  async recordAccess(ref: SecretRef, now: string, reader: Reader = { profileId: ref.profileId }): Promise<SecretItem> {
+    const owner = reader.profileId === ref.profileId;
+    if (!owner && reader.accountId === undefined) throw new SecretNotFound(ref.name);
+    const shareKey = owner ? undefined : accountPartition(reader.accountId!);
     const result = await this.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: secretKey(ref.profileId, ref.name),
         // The count changes the item on every access, so each one is a stream record (an audit
         // event) even when two fall in the same millisecond: DynamoDB writes none for a no-op.
-        UpdateExpression: 'SET lastAccessed = :now ADD accessCount :one',
-        ConditionExpression: `${EXISTS} AND ${NOT_EXPIRED}`,
-        ExpressionAttributeValues: { ':now': now, ':one': 1 },
+        UpdateExpression: 'SET lastAccessed = :now, lastReader = :reader ADD accessCount :one',
+        ConditionExpression: `${EXISTS} AND ${NOT_EXPIRED}${owner ? '' : ' AND shareKey = :shareKey'}`,
+        ExpressionAttributeValues: { ':now': now, ':one': 1, ':reader': reader.profileId, ...(shareKey && { ':shareKey': shareKey }) },
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    if (conditionFailed(result)) throw result.existing ? new SecretExpired(ref.name) : new SecretNotFound(ref.name);
-    return result.Attributes!;
+    if (!conditionFailed(result)) return result.Attributes!;
+    const visible = result.existing !== undefined && (owner || stringAttribute(result.existing, 'shareKey') === shareKey);
+    throw visible ? new SecretExpired(ref.name) : new SecretNotFound(ref.name);
+  }
+
+  /**
+   * The owners of the secrets named `name` shared with the account, live ones first: one Query
+   * on the account index. `live` is false for an expired one (still listed, as a tombstone is).
+   */
+  async sharedOwners(accountId: string, name: string, now: string): Promise<{ profileId: string; live: boolean }[]> {
+    const owners: { profileId: string; live: boolean }[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = (await this.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: ACCOUNT_INDEX,
+          KeyConditionExpression: 'shareKey = :shareKey AND begins_with(shareSort, :name)',
+          ProjectionExpression: 'shareSort, expiresAt, sweptAt',
+          ExpressionAttributeValues: { ':shareKey': accountPartition(accountId), ':name': sharedSortPrefix(name, true) },
+          ExclusiveStartKey: startKey,
+        }),
+      )) as CommandResult;
+      for (const item of result.Items ?? []) {
+        const expiresAt = item.expiresAt;
+        const live = item.sweptAt === undefined && !(typeof expiresAt === 'string' && expiresAt <= now);
+        owners.push({ profileId: fromSharedSortKey(String(item.shareSort)).profileId, live });
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return owners;
   }
 
   /** The name of a profile's secret with this id, through the id index. */
@@ -286,12 +353,21 @@ export class SecretRepository {
     return nameFromSortKey(found.sk);
   }
 
-  /** One page of a profile's secrets in name order. */
+  /** One page of a profile's secrets in name order, or (`query.account`) of the secrets shared with an account, by name then owner. */
   async list(profileId: string, query: ListQuery, now: string): Promise<ListPage> {
+    const shared = query.account !== undefined;
     const filters: string[] = [];
-    const values: Record<string, unknown> = {
-      ':pk': profilePartition(profileId),
-      ':prefix': secretSortPrefix(query.prefix),
+    // A key condition cannot begin_with an empty string: an account's whole partition has none.
+    const byPrefix = !shared || Boolean(query.prefix);
+    const values: Record<string, unknown> = shared
+      ? { ':pk': accountPartition(query.account!), ...(byPrefix && { ':prefix': sharedSortPrefix(query.prefix!, false) }) }
+      : { ':pk': profilePartition(profileId), ':prefix': secretSortPrefix(query.prefix) };
+    // Where a page ends (at an item, or at the key where DynamoDB stopped), and the key a page after it starts from.
+    const positionOf = (at: Record<string, unknown>, isKey = false) => (shared ? String(at.shareSort) : isKey ? nameFromSortKey(String(at.sk)) : String(at.name));
+    const startAfter = (after: string) => {
+      if (!shared) return { ...secretKey(profileId, after) };
+      const { name, profileId: owner } = fromSharedSortKey(after);
+      return { ...secretKey(owner, name), shareKey: values[':pk'], shareSort: after };
     };
     if (query.expired !== 'include') {
       filters.push(query.expired === 'exclude' ? NOT_EXPIRED : 'expiresAt <= :now');
@@ -301,13 +377,15 @@ export class SecretRepository {
       filters.push('contains(tags, :tag)');
       values[':tag'] = query.tag;
     }
-    const names = Object.fromEntries(LISTED_ATTRIBUTES.map((a) => [`#${a}`, a]));
+    const names = Object.fromEntries((shared ? SHARED_LISTED_ATTRIBUTES : LISTED_ATTRIBUTES).map((a) => [`#${a}`, a]));
 
     const queryPage = async (startKey: Record<string, unknown> | undefined, limit: number) =>
       (await this.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ...(shared
+            ? { IndexName: ACCOUNT_INDEX, KeyConditionExpression: `shareKey = :pk${byPrefix ? ' AND begins_with(shareSort, :prefix)' : ''}` }
+            : { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)' }),
           ...(filters.length > 0 && { FilterExpression: filters.join(' AND ') }),
           ProjectionExpression: Object.keys(names).join(', '),
           ExpressionAttributeNames: names,
@@ -321,15 +399,14 @@ export class SecretRepository {
     // filter, so when filters leave the page short, one wider Query follows, and no more: a page
     // costs at most two requests, and may come back short with a cursor to go on from.
     const pageSize = query.limit;
-    let result = await queryPage(query.after === undefined ? undefined : { ...secretKey(profileId, query.after) }, pageSize + 1);
+    let result = await queryPage(query.after === undefined ? undefined : startAfter(query.after), pageSize + 1);
     const items = (result.Items ?? []) as unknown as SecretItem[];
     if (items.length <= pageSize && result.LastEvaluatedKey !== undefined) {
       result = await queryPage(result.LastEvaluatedKey, Math.min(LIST_WIDER_QUERY_MAX, (pageSize + 1) * 10));
       items.push(...((result.Items ?? []) as unknown as SecretItem[]));
     }
-    if (items.length > pageSize) return { items: items.slice(0, pageSize), after: items[pageSize - 1]!.name };
-    const lastEvaluated = result.LastEvaluatedKey?.sk;
-    return { items, after: typeof lastEvaluated === 'string' ? nameFromSortKey(lastEvaluated) : null };
+    if (items.length > pageSize) return { items: items.slice(0, pageSize), after: positionOf(items[pageSize - 1]!) };
+    return { items, after: result.LastEvaluatedKey === undefined ? null : positionOf(result.LastEvaluatedKey, true) };
   }
 
   /** Sets the expiry of a live secret and bumps its revision; only ever brings it forward. */
@@ -636,6 +713,11 @@ function stringAttribute(item: Record<string, unknown>, name: string): string | 
 /** The sparse expiry-index entry of a secret that expires: its shard and due time. */
 export function expiryIndexEntry(ref: SecretRef, expiresAt: string): Pick<SecretItem, 'expiryShard' | 'expiryDue'> {
   return { expiryShard: expiryShard(ref.profileId, ref.name), expiryDue: expiresAt };
+}
+
+/** The sparse account-index entry of a secret shared with `accountId`. */
+export function shareIndexEntry(ref: SecretRef, accountId: string): Pick<SecretItem, 'accountId' | 'shareKey' | 'shareSort'> {
+  return { accountId, shareKey: accountPartition(accountId), shareSort: sharedSortKey(ref.name, ref.profileId) };
 }
 
 const RETRYABLE_NAMES = new Set([

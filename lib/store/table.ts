@@ -7,7 +7,8 @@ import table from './table.json' with { type: 'json' };
 export const TABLE_DEFINITION = table;
 export const BY_ID_INDEX = 'byId';
 export const EXPIRY_INDEX = 'byExpiry';
-export type IndexName = typeof BY_ID_INDEX | typeof EXPIRY_INDEX;
+export const ACCOUNT_INDEX = 'byAccount';
+export type IndexName = typeof BY_ID_INDEX | typeof EXPIRY_INDEX | typeof ACCOUNT_INDEX;
 export const TTL_ATTRIBUTE = table.TimeToLiveAttribute;
 export const EXPIRY_SHARD_COUNT = table.ExpiryShardCount;
 
@@ -16,6 +17,9 @@ const SECRET_PREFIX = 'SECRET#';
 const ID_PREFIX = 'ID#';
 const SHARD_PREFIX = 'EXPIRY#';
 const REQUEST_PREFIX = 'REQUEST#';
+const ACCOUNT_PREFIX = 'ACCOUNT#';
+// Between a shared secret's name and its owner in the account index: names never hold it.
+const OWNER_SEPARATOR = '#';
 
 export interface PrimaryKey {
   pk: string;
@@ -37,6 +41,22 @@ export const requestKey = (profileId: string, keyDigest: string): PrimaryKey => 
   pk: profilePartition(profileId),
   sk: `${REQUEST_PREFIX}${keyDigest}`,
 });
+
+/** The account index's partition: every secret shared with the account. */
+export const accountPartition = (accountId: string): string => `${ACCOUNT_PREFIX}${accountId}`;
+
+/**
+ * A shared secret's place in its account's partition: by name, then owner, so the owners of one
+ * name are one range (`sharedSortPrefix(name, true)`) and a name prefix is another.
+ */
+export const sharedSortKey = (name: string, profileId: string): string => `${name}${OWNER_SEPARATOR}${profileId}`;
+export const sharedSortPrefix = (name: string, exact: boolean): string => (exact ? `${name}${OWNER_SEPARATOR}` : name);
+
+/** The secret a shared sort key names. */
+export function fromSharedSortKey(shareSort: string): { name: string; profileId: string } {
+  const at = shareSort.indexOf(OWNER_SEPARATOR);
+  return { name: shareSort.slice(0, at), profileId: shareSort.slice(at + 1) };
+}
 
 export const nameFromSortKey = (sk: string): string => sk.slice(SECRET_PREFIX.length);
 

@@ -29,9 +29,9 @@ import { PreconditionFailed, SecretAlreadyExists, SecretExpired, SecretNotFound,
 import { isExpiredAt, PUBLIC_SOURCE_ATTRIBUTES, type SecretItem } from '../../lib/domain/secret.js';
 import { Sealer, type SealedValue } from '../../lib/crypto/sealer.js';
 import type { CurrentKeys } from '../../lib/keys/key-source.js';
-import type { ListPage, ListQuery, Once, RequestRecord, SecretChanges, SecretRef } from '../../lib/store/secret-repository.js';
+import type { ListPage, ListQuery, Once, Reader, RequestRecord, SecretChanges, SecretRef } from '../../lib/store/secret-repository.js';
 import { SecretService, type SecretServiceDeps, type SecretStore } from '../../lib/secrets/service.js';
-import { expiryShard, idIndexKey, nameFromSortKey, profilePartition, secretKey, secretSortPrefix, type PrimaryKey } from '../../lib/store/table.js';
+import { accountPartition, expiryShard, idIndexKey, nameFromSortKey, profilePartition, secretKey, secretSortPrefix, type PrimaryKey } from '../../lib/store/table.js';
 
 type Method = keyof SecretStore;
 type StartKey = Record<string, unknown> | undefined;
@@ -53,7 +53,7 @@ export class MemorySecretStore implements SecretStore {
   readonly calls: Record<Method, number> = {
     create: 0, recordAccess: 0, nameOfId: 0, list: 0, expire: 0, update: 0,
     delete: 0, dueInShard: 0, sweep: 0, sealedSecretsPage: 0, replaceToken: 0,
-    readRequest: 0, createOnce: 0, updateOnce: 0, expireOnce: 0, deleteOnce: 0,
+    readRequest: 0, createOnce: 0, updateOnce: 0, expireOnce: 0, deleteOnce: 0, sharedOwners: 0,
   };
   private readonly records = new Map<string, RequestRecord>();
 
@@ -88,10 +88,16 @@ export class MemorySecretStore implements SecretStore {
     this.items.set(keyOf(item), structuredClone(item));
   }
 
-  async recordAccess(ref: SecretRef, now: string): Promise<SecretItem> {
+  async recordAccess(ref: SecretRef, now: string, reader: Reader = { profileId: ref.profileId }): Promise<SecretItem> {
     this.calls.recordAccess += 1;
+    if (reader.profileId !== ref.profileId) {
+      // Another member reads only what is shared with its account; anything else is not there.
+      const stored = this.items.get(keyOf(secretKey(ref.profileId, ref.name)));
+      if (!stored || reader.accountId === undefined || stored.shareKey !== accountPartition(reader.accountId)) throw new SecretNotFound(ref.name);
+    }
     const item = this.live(ref, now);
     item.lastAccessed = now;
+    item.lastReader = reader.profileId;
     item.accessCount = (item.accessCount ?? 0) + 1;
     return structuredClone(item);
   }
@@ -103,7 +109,16 @@ export class MemorySecretStore implements SecretStore {
     return nameFromSortKey(found.sk);
   }
 
+  async sharedOwners(accountId: string, name: string, now: string): Promise<{ profileId: string; live: boolean }[]> {
+    this.calls.sharedOwners += 1;
+    return [...this.items.values()]
+      .filter((item) => item.shareKey === accountPartition(accountId) && item.name === name)
+      .sort((a, b) => byKeys([a.shareSort!], [b.shareSort!]))
+      .map((item) => ({ profileId: item.profileId, live: item.sweptAt === undefined && !isExpiredAt(item.expiresAt, now) }));
+  }
+
   async list(profileId: string, query: ListQuery, now: string): Promise<ListPage> {
+    if (query.account !== undefined) return this.listShared(query.account, query, now);
     this.calls.list += 1;
     const pk = profilePartition(profileId);
     const prefix = secretSortPrefix(query.prefix);
@@ -115,6 +130,19 @@ export class MemorySecretStore implements SecretStore {
       .sort((a, b) => byKeys([a.sk], [b.sk]));
     const items = matches.slice(0, query.limit).map((item) => pick(item, LISTED));
     return { items, after: matches.length > query.limit ? items.at(-1)!.name : null };
+  }
+
+  /** The account index: shared secrets by (name, owner). */
+  private listShared(accountId: string, query: ListQuery, now: string): ListPage {
+    this.calls.list += 1;
+    const prefix = query.prefix ?? '';
+    const matches = [...this.items.values()]
+      .filter((item) => item.shareKey === accountPartition(accountId) && item.shareSort!.startsWith(prefix) && (query.after === undefined || item.shareSort! > query.after))
+      .filter((item) => query.expired === 'include' || isExpiredAt(item.expiresAt, now) === (query.expired === 'only'))
+      .filter((item) => query.tag === undefined || (Array.isArray(item.tags) && item.tags.includes(query.tag)))
+      .sort((a, b) => byKeys([a.shareSort!], [b.shareSort!]));
+    const page = matches.slice(0, query.limit);
+    return { items: page.map((item) => pick(item, LISTED)), after: matches.length > query.limit ? page.at(-1)!.shareSort! : null };
   }
 
   async expire(ref: SecretRef, at: string, now: string, _writeToken: string): Promise<SecretItem> {
@@ -209,7 +237,11 @@ export class MemorySecretStore implements SecretStore {
   private updateItem(item: SecretItem, ref: SecretRef, changes: SecretChanges, now: string, expected?: RevisionMatch): SecretItem {
     if (Array.isArray(expected) && !expected.includes(item.revision)) throw new PreconditionFailed(ref.name);
     for (const [field, value] of Object.entries(changes)) {
-      if (value !== undefined && field !== 'expiresAt') (item as Record<string, unknown>)[field] = structuredClone(value);
+      if (value !== undefined && field !== 'expiresAt' && field !== 'accountId') (item as Record<string, unknown>)[field] = structuredClone(value);
+    }
+    if (changes.visibility === 'private') for (const name of ['accountId', 'shareKey', 'shareSort'] as const) delete item[name];
+    if (changes.visibility === 'account') {
+      Object.assign(item, { accountId: changes.accountId, shareKey: accountPartition(changes.accountId!), shareSort: `${ref.name}#${ref.profileId}` });
     }
     if (changes.expiresAt === null) {
       for (const name of ['expiresAt', ...INDEX_ATTRIBUTES] as const) delete item[name];

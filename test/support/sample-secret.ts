@@ -15,5 +15,7 @@ export const sampleSecret = (overrides: Partial<Secret> = {}): Secret => ({
   expiresAt: null,
   expired: false,
   revision: 1,
+  visibility: 'private',
+  owner: 'alice',
   ...overrides,
 });

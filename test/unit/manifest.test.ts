@@ -77,6 +77,8 @@ describe('a Secret manifest', () => {
       expiresAt: '2027-01-15T00:00:00.000Z',
       expired: false,
       revision: 2,
+      visibility: 'private',
+      owner: 'alice',
     });
     expect(manifest).toEqual({
       apiVersion: 'smarter.sh/v1',

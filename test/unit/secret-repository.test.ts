@@ -88,9 +88,9 @@ describe('recordAccess (get)', () => {
     expect(dynamo.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
       TableName: 'secrets',
       Key: { pk: 'PROFILE#alice', sk: 'SECRET#apiKey' },
-      UpdateExpression: 'SET lastAccessed = :now ADD accessCount :one',
+      UpdateExpression: 'SET lastAccessed = :now, lastReader = :reader ADD accessCount :one',
       ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
-      ExpressionAttributeValues: { ':now': NOW, ':one': 1 },
+      ExpressionAttributeValues: { ':now': NOW, ':one': 1, ':reader': 'alice' },
       ReturnValues: 'ALL_NEW',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });

@@ -24,7 +24,7 @@ describe('create', () => {
     const secret = await create({ name: 'apiKey', value: 'sk-plain-1' });
     expect(secret).toEqual({
       id: '01JD8Z7Q2M5K3V9X4T6B8N0001', name: 'apiKey', description: '', version: '1.0.0', annotations: {}, tags: [],
-      createdAt: iso(0), updatedAt: iso(0), lastAccessed: null, expiresAt: null, expired: false, revision: 1,
+      createdAt: iso(0), updatedAt: iso(0), lastAccessed: null, expiresAt: null, expired: false, revision: 1, visibility: 'private', owner: 'alice',
     });
     const stored = h.store.peek({ profileId: alice, name: 'apiKey' })!;
     expect(stored.token).toEqual(expect.any(String));
