@@ -63,6 +63,7 @@ export const STATUS_OF_CODE: Record<string, number> = {
   Unauthorized: 401,
   SecretNotFound: 404,
   SecretAlreadyExists: 409,
+  AmbiguousSecretName: 409,
   SecretExpired: 410,
   PreconditionFailed: 412,
   PayloadTooLarge: 413,
@@ -78,6 +79,7 @@ export const CLIENT_ERROR_CODES = new Set([
   'ValidationError',
   'SecretNotFound',
   'SecretAlreadyExists',
+  'AmbiguousSecretName',
   'SecretExpired',
   'PreconditionFailed',
   'PayloadTooLarge',
@@ -99,7 +101,7 @@ export function expectProblem(response: HttpResponse, status?: number): Record<s
   expect(typeof problem.detail).toBe('string');
   expect(STATUS_OF_CODE[problem.code as string], `unknown code ${String(problem.code)}`).toBe(response.statusCode);
   const withErrors = problem.code === 'ValidationError' || problem.code === 'Unauthorized';
-  const allowed = ['type', 'title', 'status', 'code', 'detail', ...(withErrors ? ['errors'] : [])];
+  const allowed = ['type', 'title', 'status', 'code', 'detail', ...(withErrors ? ['errors'] : []), ...(problem.code === 'AmbiguousSecretName' ? ['owners'] : [])];
   expect(Object.keys(problem).filter((k) => !allowed.includes(k))).toEqual([]);
   if (withErrors) {
     expect(Array.isArray(problem.errors)).toBe(true);

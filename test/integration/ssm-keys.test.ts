@@ -40,7 +40,7 @@ async function coldStartLogging() {
 
 const listedItem = {
   id: '01JD8Z7Q2M5K3V9X4T6B8N0C1R', description: '', version: '1.0.0', annotations: {}, tags: [],
-  createdAt: '2026-11-27T10:00:00.000Z', updatedAt: '2026-11-27T10:00:00.000Z', lastAccessed: null, revision: 1,
+  createdAt: '2026-11-27T10:00:00.000Z', updatedAt: '2026-11-27T10:00:00.000Z', lastAccessed: null, revision: 1, profileId: 'alice',
 };
 
 const require = createRequire(import.meta.url);
