@@ -362,16 +362,21 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .command('smarter <dump>')
     .description('import the secrets of a Smarter `manage.py dumpdata` export through the admin import function (direct invocation)')
     .option('--key-file <file>', "Smarter's Fernet key (default: env FERNET_ENCRYPTION_KEY or SMARTER_FERNET_ENCRYPTION_KEY)")
-    .option('--profile-map <file>', 'JSON: Smarter user_profile id -> profile id here (default "<account number>/<username>")')
+    .option('--profile-map <file>', 'JSON: Smarter user_profile id -> profile id here, or -> {"profileId", "accountId"} (default "<account number>/<username>", account: the account number)')
+    .addOption(new Option('--visibility <visibility>', "who reads them: every member of the owner's account, as in Smarter, or the owner only").choices(['account', 'private']).default('account'))
     .option('--dry-run', 'read and report; write nothing')
     .option('--json', 'the report as JSON')
-    .action(async (dump: string, o: { keyFile?: string; profileMap?: string; dryRun?: boolean; json?: boolean }) => {
+    .action(async (dump: string, o: { keyFile?: string; profileMap?: string; visibility: 'account' | 'private'; dryRun?: boolean; json?: boolean }) => {
       const key = (o.keyFile ? readFileSync(o.keyFile, 'utf8') : (io.env.FERNET_ENCRYPTION_KEY ?? io.env.SMARTER_FERNET_ENCRYPTION_KEY ?? '')).trim();
       if (!key) throw new UsageError("Smarter's Fernet key is needed: --key-file, or FERNET_ENCRYPTION_KEY in the environment");
       const { readSmarterDump } = await import('../lib/migration/smarter-dump.js');
       let report;
       try {
-        report = readSmarterDump(JSON.parse(readFileSync(dump, 'utf8')), { key, ...(o.profileMap && { profileMap: JSON.parse(readFileSync(o.profileMap, 'utf8')) }) });
+        report = readSmarterDump(JSON.parse(readFileSync(dump, 'utf8')), {
+          key,
+          visibility: o.visibility,
+          ...(o.profileMap && { profileMap: JSON.parse(readFileSync(o.profileMap, 'utf8')) }),
+        });
       } catch (error) {
         throw new UsageError(`cannot read ${dump}: ${(error as Error).message}`);
       }

@@ -66,7 +66,10 @@ export const importedSecret = z.strictObject({
   createdAt: timestamp,
   updatedAt: timestamp,
   lastAccessed: z.nullable(timestamp),
-});
+}).check(
+  // Checked with the batch, so that a batch with one such secret writes nothing.
+  z.refine((s) => s.visibility !== 'account' || s.accountId !== undefined, { message: 'is required with visibility account', path: ['accountId'] }),
+);
 export type ImportedSecretInput = z.output<typeof importedSecret>;
 export const importInput = z.strictObject({ secrets: z.array(importedSecret).check(z.minLength(1), z.maxLength(IMPORT_BATCH_MAX)) });
 export const sweepInput = z.strictObject({ dryRun: z.optional(z.boolean()) });

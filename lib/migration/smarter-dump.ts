@@ -20,6 +20,10 @@ export interface ImportedSecret {
   /** The Smarter row it came from. */
   pk: number | string;
   profileId: string;
+  /** The owner's account number, when the export (or the profile map) names it. */
+  accountId?: string;
+  /** `account` (Smarter's behaviour: every member of the account reads it) when the account is known. */
+  visibility: 'private' | 'account';
   name: string;
   /** The plaintext, decrypted with Smarter's key: to be sealed under this store's keys. Never print it. */
   value: string;
@@ -44,8 +48,13 @@ export interface ImportReport {
 export interface ImportOptions {
   /** Smarter's FERNET_ENCRYPTION_KEY (or SMARTER_FERNET_ENCRYPTION_KEY). */
   key: string;
-  /** Smarter's user_profile id -> this store's profile id; by default `<account number>/<username>`. */
-  profileMap?: Record<string, string>;
+  /**
+   * Smarter's user_profile id -> this store's profile id (by default `<account number>/<username>`),
+   * or -> `{profileId, accountId}`; the account is otherwise the account number in the export.
+   */
+  profileMap?: Record<string, string | { profileId: string; accountId?: string }>;
+  /** What the secrets' visibility is: `account` by default, as Smarter reads secrets account-wide. */
+  visibility?: 'private' | 'account';
 }
 
 const SECRET_MODELS = new Set(['secret.secret', 'account.secret']);
@@ -98,14 +107,16 @@ export function readSmarterDump(rows: unknown, options: ImportOptions): ImportRe
     tagsOf.set(key, [...(tagsOf.get(key) ?? []), String(tag.fields.name)]);
   }
 
-  const owner = (profile: unknown): string | undefined => {
-    const mapped = options.profileMap?.[String(profile)];
-    if (mapped !== undefined) return mapped;
+  const owner = (profile: unknown): { profileId: string; accountId?: string } | undefined => {
     const userProfile = table('account.userprofile').get(String(profile));
     const account = userProfile && table('account.account').get(String(userProfile.fields.account));
     const user = userProfile && table('auth.user').get(String(userProfile.fields.user));
+    const accountId = account ? { accountId: String(account.fields.account_number) } : {};
+    const mapped = options.profileMap?.[String(profile)];
+    if (typeof mapped === 'string') return { profileId: mapped, ...accountId };
+    if (mapped !== undefined) return { ...accountId, ...mapped };
     if (!account || !user) return undefined;
-    return `${account.fields.account_number}/${user.fields.username}`;
+    return { profileId: `${account.fields.account_number}/${user.fields.username}`, ...accountId };
   };
 
   for (const model of SECRET_MODELS) {
@@ -115,11 +126,12 @@ export function readSmarterDump(rows: unknown, options: ImportOptions): ImportRe
       const skip = (reason: string) => void report.skipped.push({ pk: row.pk, name: original, reason });
       const note = (text: string) => void report.notes.push({ pk: row.pk, name: original, note: text });
 
-      const profileId = owner(f.user_profile);
-      if (profileId === undefined) {
+      const ownedBy = owner(f.user_profile);
+      if (ownedBy === undefined) {
         skip(`its owner (user_profile ${String(f.user_profile)}) is not in the export or the profile map`);
         continue;
       }
+      const { profileId, accountId } = ownedBy;
       let name = original;
       try {
         parse(secretName, name, 'name');
@@ -178,7 +190,12 @@ export function readSmarterDump(rows: unknown, options: ImportOptions): ImportRe
         skip((error as Error).message);
         continue;
       }
-      report.secrets.push({ pk: row.pk, profileId, ...fields, ...times });
+      let visibility = options.visibility ?? 'account';
+      if (visibility === 'account' && accountId === undefined) {
+        visibility = 'private';
+        note('its owner has no account in the export or the profile map; imported private');
+      }
+      report.secrets.push({ pk: row.pk, profileId, ...(accountId !== undefined && { accountId }), visibility, ...fields, ...times });
     }
   }
 

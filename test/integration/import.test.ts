@@ -74,6 +74,19 @@ describe('the import function', () => {
     expect(item).not.toHaveProperty('token');
   });
 
+  it('shares a secret with its owner\'s account when told, as Smarter reads them account-wide', async () => {
+    const owner = '3141-5926-5359/alice@example.com';
+    await importing(row({ name: 'teamKey', value: 'team-value', visibility: 'account', accountId: '3141-5926-5359' }));
+    const read = await direct('get', { userProfileId: '3141-5926-5359/bob', accountId: '3141-5926-5359', name: 'teamKey' });
+    expect(read).toMatchObject({ value: 'team-value', owner, visibility: 'account', createdAt: '2024-05-01T12:00:00.123Z' });
+    expect((await errorOf(direct('get', { userProfileId: 'eve', accountId: '2718-2818-2845', name: 'teamKey' })))?.name).toBe('SecretNotFound');
+    // Sharing needs the account it is shared with; a batch with one secret without it writes nothing.
+    const before = await harness.store.scanAll();
+    const unshared = await errorOf(importing(row({ name: 'fineOne' }), row({ name: 'noAccount', visibility: 'account' })));
+    expect(unshared).toMatchObject({ name: 'ValidationError', errors: [{ path: 'secrets.1.accountId', message: 'is required with visibility account' }] });
+    expect(await harness.store.scanAll()).toEqual(before);
+  });
+
   it('refuses a batch with one invalid secret, writing none of it, naming the field', async () => {
     const before = await harness.store.scanAll();
     for (const bad of [row({ name: 'Bad Name' }), row({ profileId: 'a b' }), row({ createdAt: 'yesterday' }), row({ extra: 1 })]) {

@@ -133,3 +133,27 @@ describe('readSmarterDump', () => {
     expect(() => readSmarterDump({ rows: [] }, { key: KEY })).toThrow(TypeError);
   });
 });
+
+describe('readSmarterDump and accounts', () => {
+  it('shares each secret with its owner\'s account, as Smarter does, unless told private', () => {
+    const shared = readSmarterDump(DUMP, { key: KEY });
+    expect(shared.secrets.map((s) => [s.name, s.accountId, s.visibility])).toEqual([
+      ['openai_api_key', '3141-5926-5359', 'account'],
+      ['secret_1', '3141-5926-5359', 'account'],
+      ['legacyKey', '3141-5926-5359', 'account'],
+    ]);
+    const kept = readSmarterDump(DUMP, { key: KEY, visibility: 'private' });
+    expect(kept.secrets.map((s) => s.visibility)).toEqual(['private', 'private', 'private']);
+  });
+
+  it('takes the account from the profile map when it names one, and imports private, said so, when no account is known', () => {
+    const report = readSmarterDump(DUMP, { key: KEY, profileMap: { 100: { profileId: 'alice', accountId: 'acme' }, 999: 'orphan-owner' } });
+    expect(report.secrets.map((s) => [s.name, s.profileId, s.accountId, s.visibility])).toEqual([
+      ['openai_api_key', 'alice', 'acme', 'account'],
+      ['secret_1', '3141-5926-5359/bob', '3141-5926-5359', 'account'],
+      ['orphan', 'orphan-owner', undefined, 'private'],
+      ['legacyKey', 'alice', 'acme', 'account'],
+    ]);
+    expect(report.notes).toContainEqual({ pk: 4, name: 'orphan', note: 'its owner has no account in the export or the profile map; imported private' });
+  });
+});
