@@ -18,6 +18,7 @@ export const EXIT_CODES: Record<string, number> = {
   Unauthorized: 4,
   SecretNotFound: 5,
   SecretAlreadyExists: 6,
+  AmbiguousSecretName: 13,
   SecretExpired: 7,
   PreconditionFailed: 8,
   IdempotencyKeyReused: 9,
@@ -46,6 +47,7 @@ interface Connection {
   tokenFile?: string;
   functionPrefix?: string;
   profile?: string;
+  account?: string;
   region?: string;
   lambdaEndpoint?: string;
 }
@@ -67,6 +69,7 @@ function connection(flags: Connection & { config?: string }, env: NodeJS.Process
     tokenFile: env.SECRET_STORE_TOKEN_FILE,
     functionPrefix: env.SECRET_STORE_FUNCTION_PREFIX,
     profile: env.SECRET_STORE_PROFILE,
+    account: env.SECRET_STORE_ACCOUNT,
     region: env.SECRET_STORE_REGION ?? env.AWS_REGION,
     lambdaEndpoint: env.SECRET_STORE_LAMBDA_ENDPOINT,
   };
@@ -81,7 +84,9 @@ async function storeFor(c: Connection): Promise<SecretStore> {
     return new SecretStore({ http: { endpoint: c.endpoint, token } });
   }
   if (c.functionPrefix && c.profile) {
-    return new SecretStore({ lambda: { functionPrefix: c.functionPrefix, profile: c.profile, client: await lambdaClientFor(c) } } as SecretStoreOptions);
+    return new SecretStore({
+      lambda: { functionPrefix: c.functionPrefix, profile: c.profile, ...(c.account && { account: c.account }), client: await lambdaClientFor(c) },
+    } as SecretStoreOptions);
   }
   throw new UsageError('no store configured: give --endpoint (HTTP) or --function-prefix and --profile (direct invocation); see --help');
 }
@@ -136,6 +141,7 @@ interface FieldFlags {
   tag?: string[];
   annotation?: string[];
   expiresAt?: string;
+  visibility?: 'private' | 'account';
 }
 const fieldsOf = (o: FieldFlags): SecretChanges => ({
   ...(o.description !== undefined && { description: o.description }),
@@ -143,6 +149,7 @@ const fieldsOf = (o: FieldFlags): SecretChanges => ({
   ...(o.tag !== undefined && { tags: o.tag }),
   ...(o.annotation !== undefined && { annotations: annotationsOf(o.annotation)! }),
   ...(o.expiresAt !== undefined && { expiresAt: o.expiresAt === 'never' ? null : o.expiresAt }),
+  ...(o.visibility !== undefined && { visibility: o.visibility }),
 });
 const withFieldOptions = (command: Command) =>
   command
@@ -150,7 +157,8 @@ const withFieldOptions = (command: Command) =>
     .option('--version <semver>', 'the semantic version')
     .option('--tag <tag>', 'a tag (repeat for several; replaces the tags)', collect)
     .option('--annotation <key=value>', 'an annotation (repeat for several; replaces the annotations)', collect)
-    .option('--expires-at <timestamp>', 'ISO 8601 with a zone, or "never"');
+    .option('--expires-at <timestamp>', 'ISO 8601 with a zone, or "never"')
+    .addOption(new Option('--visibility <visibility>', "private, or account: every member of your account reads it").choices(['private', 'account']));
 
 /** Fetches `names` (all the profile's live secrets by default), with a progress bar on a TTY. */
 async function fetchValues(store: SecretStore, io: Io, only: string[] | undefined): Promise<Map<string, string>> {
@@ -196,6 +204,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .addOption(new Option('--token-file <file>', 'a file holding the bearer token (env SECRET_STORE_TOKEN holds the token itself)'))
     .addOption(new Option('--function-prefix <prefix>', 'invoke the functions directly: e.g. secret-store-prod- (env SECRET_STORE_FUNCTION_PREFIX)'))
     .addOption(new Option('--profile <id>', 'the profile, for direct invocation (env SECRET_STORE_PROFILE)'))
+    .addOption(new Option('--account <id>', "the profile's account, for direct invocation (env SECRET_STORE_ACCOUNT); over HTTP the token says"))
     .addOption(new Option('--region <region>', 'the AWS region, for direct invocation (env SECRET_STORE_REGION or AWS_REGION)'))
     .addOption(new Option('--lambda-endpoint <url>', 'a Lambda endpoint other than AWS\'s, e.g. npm start\'s http://localhost:3002'))
     .addOption(new Option('--config <file>', 'a JSON file with the same settings (env SECRET_STORE_CONFIG; default ~/.config/secret-store/config.json)'))
@@ -207,10 +216,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
   program
     .command('get <name>')
-    .description('print a secret\'s value (with --json, the secret and its value)')
+    .description('print a secret\'s value (with --json, the secret and its value); without one of your own, the one your account shares under that name')
+    .option('--owner <profile>', 'whose secret, when several members of your account share the name')
     .option('--json', 'the secret as JSON')
-    .action(async (name: string, o: { json?: boolean }) => {
-      const secret = await (await store()).get(name);
+    .action(async (name: string, o: { owner?: string; json?: boolean }) => {
+      const secret = await (await store()).get(name, o.owner ? { owner: o.owner } : {});
       if (o.json) json(secret);
       else out(io.stdout.isTTY ? `${secret.value}\n` : secret.value);
     });
@@ -241,12 +251,30 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--tag <tag>', 'only secrets with this tag')
     .option('--prefix <prefix>', 'only names starting with this')
     .addOption(new Option('--expired <which>', 'expired secrets').choices(['exclude', 'include', 'only']))
+    .addOption(new Option('--scope <scope>', 'your own secrets, or every secret your account shares').choices(['own', 'account']))
     .option('--json', 'JSON, one array')
-    .action(async (o: { tag?: string; prefix?: string; expired?: 'exclude' | 'include' | 'only'; json?: boolean }) => {
-      const secrets = await all((await store()).list({ ...(o.tag && { tag: o.tag }), ...(o.prefix && { prefix: o.prefix }), ...(o.expired && { expired: o.expired }) }));
+    .action(async (o: { tag?: string; prefix?: string; expired?: 'exclude' | 'include' | 'only'; scope?: 'own' | 'account'; json?: boolean }) => {
+      const secrets = await all(
+        (await store()).list({ ...(o.tag && { tag: o.tag }), ...(o.prefix && { prefix: o.prefix }), ...(o.expired && { expired: o.expired }), ...(o.scope && { scope: o.scope }) }),
+      );
       if (o.json) return json(secrets);
       if (secrets.length === 0) return void io.stderr.write('no secrets\n');
-      out(table([['NAME', 'VERSION', 'REVISION', 'TAGS', 'UPDATED', 'EXPIRES'], ...secrets.map((s) => [s.name, s.version, String(s.revision), s.tags.join(','), s.updatedAt, s.expired ? 'expired' : (s.expiresAt ?? '-')])]));
+      const owners = o.scope === 'account';
+      out(
+        table([
+          ['NAME', ...(owners ? ['OWNER'] : []), 'VERSION', 'REVISION', 'TAGS', 'SHARED', 'UPDATED', 'EXPIRES'],
+          ...secrets.map((s) => [
+            s.name,
+            ...(owners ? [s.owner] : []),
+            s.version,
+            String(s.revision),
+            s.tags.join(','),
+            s.visibility === 'account' ? 'account' : '-',
+            s.updatedAt,
+            s.expired ? 'expired' : (s.expiresAt ?? '-'),
+          ]),
+        ]),
+      );
     });
 
   withFieldOptions(
@@ -423,7 +451,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     if (error instanceof SecretStoreError) {
       const fields = error.fieldErrors.map((f) => `\n  ${f.path}: ${f.message}`).join('');
-      io.stderr.write(`secret-store: ${error.code}: ${error.message}${fields}\n`);
+      const owners = error.owners.length > 0 ? `\n  owners: ${error.owners.join(', ')} (choose with --owner)` : '';
+      io.stderr.write(`secret-store: ${error.code}: ${error.message}${fields}${owners}\n`);
       return EXIT_CODES[error.code] ?? 1;
     }
     io.stderr.write(`secret-store: ${(error as Error)?.message ?? String(error)}\n`);

@@ -15,6 +15,8 @@ export interface ErrorDetails {
   retryAfter?: number;
   /** Whether the request may be sent again as it is (with its idempotency key, for a write). */
   retryable?: boolean;
+  /** AmbiguousSecretName over HTTP: the members of the account sharing the name. */
+  owners?: string[];
 }
 
 export class SecretStoreError extends Error {
@@ -23,6 +25,8 @@ export class SecretStoreError extends Error {
   readonly fieldErrors: FieldError[];
   readonly retryAfter: number | undefined;
   readonly retryable: boolean;
+  /** AmbiguousSecretName (over HTTP): whose secrets of that name the account shares; pass one as `owner`. */
+  readonly owners: string[];
 
   constructor(code: string, details: ErrorDetails, options?: ErrorOptions) {
     super(details.detail, options);
@@ -32,6 +36,7 @@ export class SecretStoreError extends Error {
     this.fieldErrors = details.fieldErrors ?? [];
     this.retryAfter = details.retryAfter;
     this.retryable = details.retryable ?? false;
+    this.owners = details.owners ?? [];
   }
 }
 
@@ -48,6 +53,8 @@ export class ValidationError extends codeClass('ValidationError', 400) {}
 export class Unauthorized extends codeClass('Unauthorized', 401) {}
 export class SecretNotFound extends codeClass('SecretNotFound', 404) {}
 export class SecretAlreadyExists extends codeClass('SecretAlreadyExists', 409) {}
+/** Several members of the account share a secret of that name: `owners` lists them; get with `{ owner }`. */
+export class AmbiguousSecretName extends codeClass('AmbiguousSecretName', 409) {}
 export class SecretExpired extends codeClass('SecretExpired', 410) {}
 export class PreconditionFailed extends codeClass('PreconditionFailed', 412) {}
 export class PayloadTooLarge extends codeClass('PayloadTooLarge', 413) {}
@@ -67,6 +74,7 @@ const CLASSES = [
   Unauthorized,
   SecretNotFound,
   SecretAlreadyExists,
+  AmbiguousSecretName,
   SecretExpired,
   PreconditionFailed,
   PayloadTooLarge,

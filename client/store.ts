@@ -27,6 +27,8 @@ export type SecretStoreOptions = ({ http: HttpOptions } | { lambda: LambdaOption
 export interface GetOptions {
   /** Ask the store even if the cache has it (the answer then replaces the cached one). */
   fresh?: boolean;
+  /** Whose secret, for one shared in the account under a name several members share (AmbiguousSecretName lists them). */
+  owner?: string;
   signal?: AbortSignal;
 }
 
@@ -60,10 +62,13 @@ export class SecretStore {
   async get(nameOrId: string | { id: string }, options: GetOptions = {}): Promise<SecretWithValue> {
     if (typeof nameOrId !== 'string') return this.call<SecretWithValue>({ operation: 'get', id: nameOrId.id, ...(options.signal && { signal: options.signal }) });
     const name = nameOrId;
-    const read = () => this.call<SecretWithValue>({ operation: 'get', name, ...(options.signal && { signal: options.signal }) });
+    const owner = options.owner === undefined ? {} : { query: { owner: options.owner } };
+    const read = () => this.call<SecretWithValue>({ operation: 'get', name, ...owner, ...(options.signal && { signal: options.signal }) });
     if (!this.cache) return read();
-    if (options.fresh) this.cache.invalidate(name);
-    return this.cache.get(name, read, (error) => error instanceof SecretStoreError && error.retryable);
+    // Names never hold a space: one owner's secret of a name is cached apart from the caller's own.
+    const key = options.owner === undefined ? name : `${name} ${options.owner}`;
+    if (options.fresh) this.cache.invalidate(key);
+    return this.cache.get(key, read, (error) => error instanceof SecretStoreError && error.retryable);
   }
 
   /** Drops the cached value of `name` and reads it again: for "this credential was just rejected". */

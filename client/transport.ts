@@ -85,7 +85,7 @@ export function httpTransport(options: HttpOptions): Transport {
 
 function httpError(response: Response, text: string): SecretStoreError {
   const retryAfter = Number(response.headers.get('retry-after') ?? NaN);
-  let problem: { code?: string; detail?: string; errors?: { path: string; message: string }[]; message?: string } = {};
+  let problem: { code?: string; detail?: string; errors?: { path: string; message: string }[]; owners?: string[]; message?: string } = {};
   try {
     problem = text ? JSON.parse(text) : {};
   } catch {
@@ -94,6 +94,7 @@ function httpError(response: Response, text: string): SecretStoreError {
   return errorFor(problem.code, response.status, {
     detail: problem.detail ?? problem.message ?? `HTTP ${response.status}`,
     ...(problem.errors && { fieldErrors: problem.errors }),
+    ...(Array.isArray(problem.owners) && { owners: problem.owners }),
     ...(Number.isFinite(retryAfter) && { retryAfter }),
   });
 }
@@ -110,6 +111,8 @@ export interface LambdaOptions {
   functionPrefix: string;
   /** The profile every call acts for (direct invokers are trusted: IAM is the gate). */
   profile: string;
+  /** The profile's account, for secrets shared account-wide. */
+  account?: string;
   /** A LambdaClient; by default one is made with the SDK's default configuration. */
   client?: LambdaLike;
 }
@@ -148,6 +151,7 @@ export function lambdaTransport(options: LambdaOptions): Transport {
     async send(call) {
       const payload = {
         userProfileId: options.profile,
+        ...(options.account !== undefined && { accountId: options.account }),
         ...call.query,
         ...call.fields,
         ...(call.name !== undefined && { name: call.name }),

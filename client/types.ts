@@ -49,6 +49,8 @@ export interface ListOptions {
   tag?: string;
   prefix?: string;
   expired?: 'exclude' | 'include' | 'only';
+  /** `account`: every secret shared with the caller's account (by name, then owner) instead of its own. */
+  scope?: 'own' | 'account';
 }
 
 /** `*` for any revision, or the revision(s) the change applies to (a Secret's `revision`). */

@@ -4,6 +4,7 @@
 // takes effect once, and the cache serves reads without serving what this client changed.
 import { describe, expect, it } from 'vitest';
 import {
+  AmbiguousSecretName,
   PreconditionFailed,
   SecretAlreadyExists,
   SecretExpired,
@@ -111,6 +112,34 @@ describe.each(Object.keys(transports) as (keyof typeof transports)[])('the clien
     const names: string[] = [];
     for await (const secret of other.list()) names.push(secret.name);
     expect(names).toEqual([]);
+  });
+});
+
+describe.each(Object.keys(transports) as (keyof typeof transports)[])('account-shared secrets through the client over %s', (kind) => {
+  const member = (profile: string, account: string) => {
+    const wires = harnessWires(harness);
+    const options =
+      kind === 'http'
+        ? { http: { endpoint: 'https://api.test', token: `${profile};account=${account}`, fetch: wires.fetch } }
+        : { lambda: { functionPrefix: 'secret-store-test-', profile, account, client: wires.lambda } };
+    return new SecretStore({ ...options, ...noWait } as SecretStoreOptions);
+  };
+
+  it('reads what a member shares, names the owners of a shared name, picks one with owner, and lists the account', async () => {
+    const account = `team-${kind}`;
+    const [ann, ben, cat] = ['ann', 'ben', 'cat'].map((p) => member(`${p}-${kind}`, account));
+    await ann!.create({ name: 'teamToken', value: 'ann-token', visibility: 'account' });
+    expect(await cat!.get('teamToken')).toMatchObject({ value: 'ann-token', owner: `ann-${kind}` });
+    await ben!.create({ name: 'teamToken', value: 'ben-token', visibility: 'account' });
+    const ambiguous = await cat!.get('teamToken', { fresh: true }).catch((e: unknown) => e);
+    expect(ambiguous).toBeInstanceOf(AmbiguousSecretName);
+    if (kind === 'http') expect((ambiguous as AmbiguousSecretName).owners).toEqual([`ann-${kind}`, `ben-${kind}`]);
+    expect((await cat!.get('teamToken', { owner: `ben-${kind}` })).value).toBe('ben-token');
+    const shared: string[] = [];
+    for await (const s of cat!.list({ scope: 'account' })) shared.push(`${s.name}/${s.owner}`);
+    expect(shared).toEqual([`teamToken/ann-${kind}`, `teamToken/ben-${kind}`]);
+    // Another account's member sees none of it.
+    await expect(member(`dan-${kind}`, `other-${kind}`).get('teamToken')).rejects.toBeInstanceOf(SecretNotFound);
   });
 });
 

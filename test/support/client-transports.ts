@@ -1,6 +1,6 @@
 // The client's two transports wired to the harness's handlers instead of a network: a fetch that
 // hands each request to the handler API Gateway would route it to (the bearer token names the
-// profile here), and a LambdaClient stand-in that invokes the handlers as the Lambda API would.
+// profile here, and the account after `;account=`), and a LambdaClient stand-in that invokes the handlers as the Lambda API would.
 // `loseAnswers` drops the answer of the next n requests after the handler ran, as a broken
 // connection would.
 import type { LambdaLike } from '../../client/index.js';
@@ -24,12 +24,13 @@ export function harnessWires(harness: Harness, prefix = 'secret-store-test-'): W
   const fetchShim = (async (input: string | URL | Request, init: RequestInit = {}) => {
     const url = new URL(String(input));
     const headers = Object.fromEntries(Object.entries((init.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]));
-    const profile = headers.authorization?.replace(/^Bearer /, '') ?? null;
+    const [profile = null, account] = headers.authorization?.replace(/^Bearer /, '').split(';account=') ?? [];
     const query = Object.fromEntries(url.searchParams);
     const response = await harness.call({
       method: init.method ?? 'GET',
       path: url.pathname,
       profile,
+      ...(account !== undefined && { claims: { account } }),
       headers,
       ...(url.searchParams.size > 0 && { query }),
       ...(typeof init.body === 'string' && { rawBody: init.body }),
