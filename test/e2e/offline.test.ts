@@ -441,7 +441,7 @@ describe('the Python client against npm start', () => {
   const hasBoto3 = spawnSync(python, ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
   if (!hasBoto3) console.warn(`Skipping the Python client against npm start: ${python} with boto3 is not available (pip install boto3).`);
 
-  it.skipIf(!hasBoto3)('clients/python reads a secret it created, and raises SecretDoesNotExist, SecretExpired and ValidationError', async () => {
+  it.skipIf(!hasBoto3)('clients/python reads secrets it created, its own and its account\'s, and raises SecretDoesNotExist, SecretExpired, AmbiguousSecretName and ValidationError', async () => {
     // Asynchronous, so that npm start's output keeps flowing into `output` meanwhile.
     const run = await new Promise<{ code: number; report: string }>((resolve) => {
       execFile(
@@ -463,8 +463,8 @@ describe('the Python client against npm start', () => {
       );
     });
     expect(run.code, run.report).toBe(0);
-    // Ran, not skipped: unittest reports "OK (skipped=5)" when the endpoint is not named.
-    expect(run.report).toMatch(/^Ran 5 tests in /m);
+    // Ran, not skipped: unittest reports "OK (skipped=6)" when the endpoint is not named.
+    expect(run.report).toMatch(/^Ran 6 tests in /m);
     expect(run.report).toMatch(/^OK$/m);
     expect(run.report).not.toContain('skipped');
     expect(output).not.toContain('python-client-value');

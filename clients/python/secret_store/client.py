@@ -53,6 +53,8 @@ _FIELDS = {
     "expired": "expired",
     "revision": "revision",
 }
+# Sent by stores with account-shared secrets; a store from before them sends neither.
+_SHARING_FIELDS = {"visibility": "visibility", "owner": "owner"}
 
 
 def _time(text: Any) -> Optional[datetime]:
@@ -79,7 +81,11 @@ class Secret:
     expired: bool
     revision: int
     value: str = field(repr=False)
-    # Fields this version does not know yet (e.g. an account-shared secret's owner), as sent.
+    # "account": every member of the owner's account reads it.
+    visibility: str = "private"
+    # The owning profile (a member of the account may read another's shared secret).
+    owner: Optional[str] = None
+    # Fields this version does not know yet, as sent.
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -102,7 +108,9 @@ class Secret:
                 expired=bool(payload["expired"]),
                 revision=int(payload["revision"]),
                 value=payload["value"],
-                extra={k: v for k, v in payload.items() if k not in _FIELDS and k != "value"},
+                visibility=str(payload.get("visibility") or "private"),
+                owner=None if payload.get("owner") is None else str(payload["owner"]),
+                extra={k: v for k, v in payload.items() if k not in _FIELDS and k not in _SHARING_FIELDS and k != "value"},
             )
         except (TypeError, ValueError):
             raise SecretStoreError("InvalidResponse", "The get function's answer is not a secret with its value.") from None
@@ -110,7 +118,7 @@ class Secret:
     def metadata(self) -> Dict[str, Any]:
         """Everything but the value, with the contract's JSON names (and any extra fields)."""
         return {
-            **{key: getattr(self, attribute) for key, attribute in _FIELDS.items()},
+            **{key: getattr(self, attribute) for key, attribute in {**_FIELDS, **_SHARING_FIELDS}.items()},
             **self.extra,
         }
 

@@ -17,6 +17,11 @@ def profile_id(user_profile: Any) -> str:
     return f"{user_profile.account.account_number}/{user_profile.user.username}"
 
 
+def account_id(user_profile: Any) -> str:
+    """The account number, which also leads the profile id: the account its members share secrets in."""
+    return str(user_profile.account.account_number)
+
+
 def smarter_slug(name: str) -> str:
     """As Smarter slugs a manifest's name: accents dropped, lower case, words joined by one underscore."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not "\u0300" <= c <= "\u036f")

@@ -29,6 +29,8 @@ def secret_json(name: str = "apiKey", value: Any = VALUE, **fields: Any) -> Dict
         "expiresAt": None,
         "expired": False,
         "revision": 1,
+        "visibility": "private",
+        "owner": "alice",
         "value": value,
     }
     secret.update(fields)

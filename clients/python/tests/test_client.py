@@ -76,19 +76,25 @@ class ReadTest(unittest.TestCase):
         stubber.assert_no_pending_responses()
 
     def test_returns_the_metadata_typed_and_keeps_fields_it_does_not_know(self) -> None:
-        fake = FakeLambda(answer(secret_json(expiresAt="2027-01-01T00:00:00.000Z", lastAccessed="2026-11-28T09:30:00.250Z", revision=3, accountId="2718-2818-2845")))
+        fake = FakeLambda(answer(secret_json(expiresAt="2027-01-01T00:00:00.000Z", lastAccessed="2026-11-28T09:30:00.250Z", revision=3, visibility="account", owner="bob", laterField=[1])))
         secret = SecretStore("p-", client=fake, cache_seconds=0).get("apiKey", user_profile_id="alice")
         self.assertIsInstance(secret, Secret)
         self.assertEqual(secret.created_at, datetime(2026, 11, 27, 10, tzinfo=timezone.utc))
         self.assertEqual(secret.last_accessed, datetime(2026, 11, 28, 9, 30, 0, 250_000, tzinfo=timezone.utc))
         self.assertEqual(secret.expires_at, datetime(2027, 1, 1, tzinfo=timezone.utc))
         self.assertEqual((secret.revision, secret.tags, secret.annotations), (3, ("prod", "openai"), {"owner": "platform-team"}))
-        self.assertEqual(secret.extra, {"accountId": "2718-2818-2845"})
+        self.assertEqual((secret.visibility, secret.owner), ("account", "bob"))
+        self.assertEqual(secret.extra, {"laterField": [1]})
         metadata = secret.metadata()
         self.assertNotIn("value", metadata)
-        self.assertEqual(metadata["name"], "apiKey")
-        self.assertEqual(metadata["accountId"], "2718-2818-2845")
-        self.assertEqual(list(metadata)[:12], ["id", "name", "description", "version", "annotations", "tags", "createdAt", "updatedAt", "lastAccessed", "expiresAt", "expired", "revision"])
+        self.assertEqual((metadata["name"], metadata["owner"], metadata["laterField"]), ("apiKey", "bob", [1]))
+        self.assertEqual(list(metadata), ["id", "name", "description", "version", "annotations", "tags", "createdAt", "updatedAt", "lastAccessed", "expiresAt", "expired", "revision", "visibility", "owner", "laterField"])
+
+    def test_reads_an_answer_from_a_store_without_account_sharing(self) -> None:
+        older = secret_json()
+        del older["visibility"], older["owner"]
+        secret = SecretStore("p-", client=FakeLambda(answer(older))).get("apiKey", user_profile_id="alice")
+        self.assertEqual((secret.visibility, secret.owner, secret.extra), ("private", None, {}))
 
     def test_refuses_an_answer_that_is_not_a_secret_without_echoing_it(self) -> None:
         cases = [

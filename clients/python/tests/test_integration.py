@@ -31,6 +31,7 @@ PREFIX = os.environ.get("SECRET_STORE_FUNCTION_PREFIX", "secret-store-dev-")
 class AgainstTheInvokeEndpointTest(unittest.TestCase):
     lambda_: Any
     store: Any
+    run_id: str
     profile: str
     value: str
 
@@ -45,7 +46,7 @@ class AgainstTheInvokeEndpointTest(unittest.TestCase):
         cls.lambda_ = lambda_client(region, ENDPOINT)
         # Configured as a deployment would be: from the environment.
         cls.store = SecretStore.from_env({**os.environ, "SECRET_STORE_FUNCTION_PREFIX": PREFIX, "SECRET_STORE_REGION": region})
-        run = uuid.uuid4().hex[:12]
+        cls.run_id = run = uuid.uuid4().hex[:12]
         cls.profile = f"python-client-{run}"
         cls.value = f"python-client-value-{run}"
         cls.invoke("create", {"userProfileId": cls.profile, "name": "pythonKey", "value": cls.value, "tags": ["python"]})
@@ -63,6 +64,7 @@ class AgainstTheInvokeEndpointTest(unittest.TestCase):
         self.assertEqual(self.store.get_secret("pythonKey", user_profile_id=self.profile, fresh=True), self.value)
         secret = self.store.get("pythonKey", user_profile_id=self.profile)
         self.assertEqual((secret.name, secret.revision, secret.tags, secret.expired), ("pythonKey", 1, ("python",), False))
+        self.assertEqual((secret.owner, secret.visibility), (self.profile, "private"))
         self.assertIsNotNone(secret.last_accessed)
         self.assertNotIn(self.value, repr(secret))
         self.assertIs(self.store.get("pythonKey", user_profile_id=self.profile), secret)
@@ -92,6 +94,26 @@ class AgainstTheInvokeEndpointTest(unittest.TestCase):
 
         with self.assertRaises(ValidationError):
             self.store.get_secret("Bad Name", user_profile_id=self.profile)
+
+    def test_reads_a_secret_shared_with_the_callers_account_and_the_owner_named_when_two_share_the_name(self) -> None:
+        from secret_store import AmbiguousSecretName, SecretDoesNotExist
+
+        account = f"python-client-account-{self.run_id}"
+        alice, bob, carol = (f"{self.profile}-{who}" for who in ("alice", "bob", "carol"))
+        for owner in (alice, carol):
+            self.invoke("create", {"userProfileId": owner, "accountId": account, "name": "pythonShared", "value": f"{self.value}-{owner}", "visibility": "account"})
+        self.invoke("update", {"userProfileId": carol, "accountId": account, "name": "pythonShared", "visibility": "private"})
+        secret = self.store.get("pythonShared", user_profile_id=bob, account_id=account)
+        self.assertEqual((secret.value, secret.owner, secret.visibility), (f"{self.value}-{alice}", alice, "account"))
+        # Without the account, bob reads only his own secrets.
+        with self.assertRaises(SecretDoesNotExist):
+            self.store.get("pythonShared", user_profile_id=bob)
+        self.invoke("update", {"userProfileId": carol, "accountId": account, "name": "pythonShared", "visibility": "account"})
+        with self.assertRaises(AmbiguousSecretName) as caught:
+            self.store.get("pythonShared", user_profile_id=bob, account_id=account, fresh=True)
+        self.assertIn(alice, caught.exception.message)
+        self.assertIn(carol, caught.exception.message)
+        self.assertEqual(self.store.get_secret("pythonShared", user_profile_id=bob, account_id=account, owner=carol), f"{self.value}-{carol}")
 
     def test_a_function_that_does_not_exist_raises_invocation_failed(self) -> None:
         from secret_store import InvocationFailed, SecretStore

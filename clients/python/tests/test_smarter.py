@@ -8,13 +8,14 @@ from types import SimpleNamespace
 
 import support  # noqa: F401
 
-from secret_store.smarter import profile_id, secret_name, smarter_slug
+from secret_store.smarter import account_id, profile_id, secret_name, smarter_slug
 
 
 class SmarterNamesTest(unittest.TestCase):
-    def test_a_profile_is_its_account_number_and_username(self) -> None:
+    def test_a_profile_is_its_account_number_and_username_and_its_account_the_number(self) -> None:
         user_profile = SimpleNamespace(account=SimpleNamespace(account_number="3141-5926-5359"), user=SimpleNamespace(username="alice@example.com"))
         self.assertEqual(profile_id(user_profile), "3141-5926-5359/alice@example.com")
+        self.assertEqual(account_id(user_profile), "3141-5926-5359")
 
     def test_slugs_as_the_import_does(self) -> None:
         names = ["myApiKey", "API Key", "openai-api-key", "Café  crème!", "--x--"]
