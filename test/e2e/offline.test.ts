@@ -1,6 +1,6 @@
 // End to end, as a newcomer runs it: `npm start` (dynalite + serverless-offline), then
 // the HTTP API on :3000 and the Lambda invoke endpoint on :3002, exactly as README.md shows.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -434,4 +434,39 @@ describe('the secret-store CLI against npm start', () => {
     expect((await cli(['--config', config, 'get', 'directKey'], { env: aws })).stdout).toBe('cli-direct-value');
     expect((await cli(['get', 'directKey'], { env: { ...aws, SECRET_STORE_CONFIG: config } })).stdout).toBe('cli-direct-value');
   });
+});
+
+describe('the Python client against npm start', () => {
+  const python = process.env.PYTHON ?? 'python3';
+  const hasBoto3 = spawnSync(python, ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
+  if (!hasBoto3) console.warn(`Skipping the Python client against npm start: ${python} with boto3 is not available (pip install boto3).`);
+
+  it.skipIf(!hasBoto3)('clients/python reads secrets it created, its own and its account\'s, and raises SecretDoesNotExist, SecretExpired, AmbiguousSecretName and ValidationError', async () => {
+    // Asynchronous, so that npm start's output keeps flowing into `output` meanwhile.
+    const run = await new Promise<{ code: number; report: string }>((resolve) => {
+      execFile(
+        python,
+        ['-m', 'unittest', 'discover', '-v', '-s', 'clients/python/tests', '-p', 'test_integration.py'],
+        {
+          env: {
+            ...process.env,
+            SECRET_STORE_LAMBDA_ENDPOINT: INVOKE,
+            SECRET_STORE_FUNCTION_PREFIX: 'secret-store-dev-',
+            SECRET_STORE_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: 'local',
+            AWS_SECRET_ACCESS_KEY: 'local',
+            PYTHONDONTWRITEBYTECODE: '1',
+          },
+          timeout: 60_000,
+        },
+        (error, _stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, report: stderr }),
+      );
+    });
+    expect(run.code, run.report).toBe(0);
+    // Ran, not skipped: unittest reports "OK (skipped=6)" when the endpoint is not named.
+    expect(run.report).toMatch(/^Ran 6 tests in /m);
+    expect(run.report).toMatch(/^OK$/m);
+    expect(run.report).not.toContain('skipped');
+    expect(output).not.toContain('python-client-value');
+  }, 90_000);
 });
