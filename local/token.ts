@@ -5,13 +5,14 @@ import { createHmac } from 'node:crypto';
 export const LOCAL_ISSUER = 'http://localhost:3000/local-issuer';
 export const LOCAL_AUDIENCE = 'secret-store-local';
 
-export function localToken(profileId: string, options: { claim?: string; ttlSeconds?: number } = {}): string {
+export function localToken(profileId: string, options: { claim?: string; ttlSeconds?: number; claims?: Record<string, string> } = {}): string {
   const now = Math.floor(Date.now() / 1000);
   const header = { alg: 'HS256', typ: 'JWT' };
   const payload = {
     iss: LOCAL_ISSUER,
     aud: LOCAL_AUDIENCE,
     [options.claim ?? 'sub']: profileId,
+    ...options.claims,
     iat: now,
     exp: now + (options.ttlSeconds ?? 12 * 3600),
   };

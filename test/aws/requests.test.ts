@@ -63,6 +63,16 @@ describe('AWS requests of the packaged functions, through AWS_ENDPOINT_URL alone
     expect((await requestsOf(started.get, { userProfileId: profile, name: 'apiKey' })).requests).toEqual({ 'dynamodb:UpdateItem': 1 });
     expect((await requestsOf(started.get, { userProfileId: profile, id })).requests).toEqual({ 'dynamodb:Query': 1, 'dynamodb:UpdateItem': 1 });
     expect((await requestsOf(started.list, { userProfileId: profile })).requests).toEqual({ 'dynamodb:Query': 1 });
+    // Account-shared: a member without a secret of its own of that name reads the owner's through
+    // the account index (its own read, the index's Query, the owner's read); a list of the account is one Query of the index.
+    await requestsOf(started.create, { userProfileId: profile, accountId: 'acme', name: 'teamKey', value: 'aws-mode-value', visibility: 'account' });
+    const shared = await requestsOf(started.get, { userProfileId: 'bob', accountId: 'acme', name: 'teamKey' });
+    expect(shared.result).toMatchObject({ value: 'aws-mode-value', owner: profile });
+    expect(shared.requests).toEqual({ 'dynamodb:UpdateItem': 2, 'dynamodb:Query': 1 });
+    expect((await requestsOf(started.get, { userProfileId: 'bob', accountId: 'acme', name: 'teamKey', owner: profile })).requests).toEqual({ 'dynamodb:UpdateItem': 1 });
+    const accountList = await requestsOf(started.list, { userProfileId: 'bob', accountId: 'acme', scope: 'account' });
+    expect((accountList.result as { items: { name: string }[] }).items.map((s) => s.name)).toEqual(['teamKey']);
+    expect(accountList.requests).toEqual({ 'dynamodb:Query': 1 });
     expect((await requestsOf(started.update, { userProfileId: profile, name: 'apiKey', description: 'changed' })).requests).toEqual({
       'dynamodb:UpdateItem': 1,
     });
@@ -108,7 +118,14 @@ describe('AWS requests of the packaged functions, through AWS_ENDPOINT_URL alone
     expect(eventsOf('apiKey')).toEqual(['created', 'accessed', 'accessed', 'edited', 'expired', 'deleted'].map((kind) => [EVENT_BUS, `secret.${kind}`]));
     expect(eventsOf('keyed')).toEqual(['created', 'edited', 'expired', 'deleted'].map((kind) => [EVENT_BUS, `secret.${kind}`]));
     expect(eventsOf('imported')).toEqual([[EVENT_BUS, 'secret.created']]);
-    expect(stack.gateway.events).toHaveLength(11);
+    // A shared secret's reads by a member name the reader; its owner is the secret's profile.
+    const teamKey = stack.gateway.events.filter((e) => e.Detail.name === 'teamKey');
+    expect(teamKey.map((e) => [e.DetailType, e.Detail.profileId, e.Detail.readBy])).toEqual([
+      ['secret.created', 'alice', undefined],
+      ['secret.accessed', 'alice', 'bob'],
+      ['secret.accessed', 'alice', 'bob'],
+    ]);
+    expect(stack.gateway.events).toHaveLength(14);
     const keys = stack.gateway.events.map((e) => e.Detail.idempotencyKey);
     expect(new Set(keys).size).toBe(keys.length);
     expect(JSON.stringify(stack.gateway.events)).not.toContain('aws-mode-value');
