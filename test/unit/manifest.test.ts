@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { MASKED_VALUE, ManifestError, manifestOf, secretFromManifest } from '../../client/manifest.js';
-import type { Secret } from '../../client/types.js';
+import { sampleSecret } from '../support/sample-secret.js';
 
 const yaml = (expiration = '') => `
 apiVersion: smarter.sh/v1
@@ -98,18 +98,8 @@ const example = (file: string) => {
   return { text, manifest: parseYaml(text, { schema: 'yaml-1.1' }) as { metadata: Record<string, unknown> } };
 };
 /** The secret as the store would answer for it once applied (no value). */
-const stored = ({ value: _value, ...fields }: ReturnType<typeof secretFromManifest>): Secret => ({
-  id: '01JDQ0Z6S1ZQ8Y3N5E6W7X8Y9Z',
-  ...fields,
-  tags: fields.tags ?? [],
-  description: fields.description ?? '',
-  version: fields.version ?? '1.0.0',
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  lastAccessed: null,
-  expired: false,
-  revision: 1,
-});
+const stored = (secret: ReturnType<typeof secretFromManifest>) =>
+  sampleSecret({ name: secret.name, description: secret.description, version: secret.version, tags: secret.tags, annotations: secret.annotations, expiresAt: secret.expiresAt });
 
 describe("Smarter's own example Secret manifests", () => {
   it('docs/source/example-manifests/secret.yaml: its name kept (already a slug), tags, no annotations, the YAML date as midnight UTC, extra keys ignored', () => {
