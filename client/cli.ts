@@ -397,7 +397,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .action(async (dump: string, o: { keyFile?: string; profileMap?: string; visibility: 'account' | 'private'; dryRun?: boolean; json?: boolean }) => {
       const key = (o.keyFile ? readFileSync(o.keyFile, 'utf8') : (io.env.FERNET_ENCRYPTION_KEY ?? io.env.SMARTER_FERNET_ENCRYPTION_KEY ?? '')).trim();
       if (!key) throw new UsageError("Smarter's Fernet key is needed: --key-file, or FERNET_ENCRYPTION_KEY in the environment");
-      const { readSmarterDump } = await import('../lib/migration/smarter-dump.js');
+      const { importPayload, readSmarterDump } = await import('../lib/migration/smarter-dump.js');
       let report;
       try {
         report = readSmarterDump(JSON.parse(readFileSync(dump, 'utf8')), {
@@ -417,7 +417,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         bar?.start(report.secrets.length, 0);
         try {
           for (let i = 0; i < report.secrets.length; i += 25) {
-            const batch = report.secrets.slice(i, i + 25).map(({ pk: _pk, ...secret }) => secret);
+            const batch = report.secrets.slice(i, i + 25).map(importPayload);
             const body = await invokeFunction(lambda, `${settings.functionPrefix}import`, { secrets: batch });
             for (const result of (body as { results: { outcome: string }[] }).results) outcomes[result.outcome === 'imported' ? 'imported' : 'unchanged'] += 1;
             bar?.increment(batch.length);

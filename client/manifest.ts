@@ -3,7 +3,8 @@
 // `name`, `description` and `version` are required, `tags` a list, `annotations` a list of
 // one-key objects; `spec.config.value` is required and `spec.config.expiration_date` optional (a
 // YAML date, a date string or an ISO datetime, naive times as UTC); `status` is read-only and
-// unknown keys are ignored; the name is slugged as Smarter slugs it. Unlike Smarter, nothing here
+// unknown keys are ignored; the name is slugged as Smarter slugs it, the description and each tag
+// stripped of surrounding whitespace (a YAML block scalar's last newline). Unlike Smarter, nothing here
 // ever echoes the value back: describe masks it.
 import { smarterSlug } from '../lib/migration/smarter-dump.js';
 import type { CreateSecret, Secret } from './types.js';
@@ -56,9 +57,9 @@ export function secretFromManifest(manifest: unknown): CreateSecret & { expiresA
   return {
     name: smarterSlug(metadata.name as string),
     value: config.value as string,
-    description: metadata.description as string,
+    description: (metadata.description as string).trim(),
     version: metadata.version as string,
-    tags: ((metadata.tags as unknown[] | null | undefined) ?? []).map(String),
+    tags: ((metadata.tags as unknown[] | null | undefined) ?? []).map((tag) => String(tag).trim()),
     annotations,
     expiresAt: expirationOf(config.expiration_date),
   };

@@ -5,7 +5,7 @@
 // base64 of the Fernet token's bytes; the owner is an integer `user_profile`, resolved through
 // `account.userprofile`, `account.account` and `auth.user`; tags live in taggit's rows, compared
 // case-insensitively; annotations are a list of single-key objects. Nothing here prints a value.
-import { parse, secretName, TAG } from '../domain/rules.js';
+import { accountId as accountIdRule, parse, secretName, TAG, userProfileId } from '../domain/rules.js';
 import { createInput } from '../domain/inputs.js';
 import { MultiFernet } from '../crypto/fernet.js';
 import { ValidationError } from '../domain/errors.js';
@@ -16,9 +16,13 @@ interface DumpRow {
   fields: Record<string, unknown>;
 }
 
-export interface ImportedSecret {
-  /** The Smarter row it came from. */
+/** Which Smarter row: pks repeat across the two labels (`secret.secret`, `account.secret`). */
+export interface RowRef {
+  model: string;
   pk: number | string;
+}
+
+export interface ImportedSecret extends RowRef {
   profileId: string;
   /** The owner's account number, when the export (or the profile map) names it. */
   accountId?: string;
@@ -39,10 +43,10 @@ export interface ImportedSecret {
 
 export interface ImportReport {
   secrets: ImportedSecret[];
-  skipped: { pk: number | string; name: string; reason: string }[];
-  renamed: { pk: number | string; from: string; to: string }[];
+  skipped: (RowRef & { name: string; reason: string })[];
+  renamed: (RowRef & { from: string; to: string })[];
   /** Whatever was changed on the way in: annotation conflicts, dropped tags. */
-  notes: { pk: number | string; name: string; note: string }[];
+  notes: (RowRef & { name: string; note: string })[];
 }
 
 export interface ImportOptions {
@@ -59,14 +63,30 @@ export interface ImportOptions {
 
 const SECRET_MODELS = new Set(['secret.secret', 'account.secret']);
 
-/** The name Smarter gives a manifest's name: lower case, words joined by single underscores. */
+/**
+ * The name Smarter gives a manifest's name (AbstractSAMMetadataBase.validate_name): Django's
+ * `slugify` (ASCII only, lower case, punctuation dropped, spaces and dashes joined by one dash,
+ * dashes and underscores trimmed), dashes as underscores, runs of underscores as one.
+ * `Secret 1` -> `secret_1`, `stripe.live` -> `stripelive`.
+ */
 export function smarterSlug(name: string): string {
+  // Python's \s, on ASCII, also matches \x1c-\x1f.
+  /* eslint-disable no-control-regex */
   return name
     .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[\u0080-\uffff]/g, '')
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '');
+    .replace(/[^\w\s\x1c-\x1f-]/g, '')
+    .replace(/[-\s\x1c-\x1f]+/g, '-')
+    .replace(/^[-_]+|[-_]+$/g, '')
+    .replace(/-/g, '_')
+    .replace(/_+/g, '_');
+  /* eslint-enable no-control-regex */
+}
+
+/** The import function's fields for a secret read from the export (what the row was is not sent). */
+export function importPayload({ model: _model, pk: _pk, ...secret }: ImportedSecret): Omit<ImportedSecret, keyof RowRef> {
+  return secret;
 }
 
 /** A Django datetime (UTC, maybe naive, maybe with microseconds) as this store writes one. */
@@ -82,28 +102,36 @@ function utc(value: unknown): string | null {
 export function readSmarterDump(rows: unknown, options: ImportOptions): ImportReport {
   if (!Array.isArray(rows)) throw new TypeError('a dumpdata export is a JSON array of rows');
   const byModel = new Map<string, Map<string, DumpRow>>();
+  // Secret rows are kept as a list: a pk given twice is reported, not overwritten unseen.
+  const secretRows = new Map<string, DumpRow[]>([...SECRET_MODELS].map((m) => [m, []]));
   for (const row of rows as DumpRow[]) {
-    if (typeof row?.model !== 'string' || typeof row.fields !== 'object' || row.fields === null) continue;
-    if (!byModel.has(row.model)) byModel.set(row.model, new Map());
-    byModel.get(row.model)!.set(String(row.pk), row);
+    if (typeof row?.model !== 'string') continue;
+    if (SECRET_MODELS.has(row.model)) secretRows.get(row.model)!.push(row);
+    else if (typeof row.fields === 'object' && row.fields !== null) {
+      if (!byModel.has(row.model)) byModel.set(row.model, new Map());
+      byModel.get(row.model)!.set(String(row.pk), row);
+    }
   }
   const table = (model: string) => byModel.get(model) ?? new Map<string, DumpRow>();
   const fernet = new MultiFernet([options.key]);
   const report: ImportReport = { secrets: [], skipped: [], renamed: [], notes: [] };
 
-  // Which content type is a secret's, for taggit's generic relation (an id, or a natural key).
-  const secretContentTypes = new Set<string>();
-  for (const [pk, row] of table('contenttypes.contenttype')) {
-    if (SECRET_MODELS.has(`${row.fields.app_label}.${row.fields.model}`)) secretContentTypes.add(pk);
-  }
-  const isSecretContentType = (ct: unknown) =>
-    Array.isArray(ct) ? SECRET_MODELS.has(`${ct[0]}.${ct[1]}`) : secretContentTypes.size === 0 || secretContentTypes.has(String(ct));
+  // Tags by secret model and object id, since pks repeat across the two labels. A content type is
+  // an id of a contenttypes row or a natural key; an id the export does not list may be either
+  // label's ('*'), but only when the export has no content types at all.
+  const contentTypes = new Map<string, string>();
+  for (const [pk, row] of table('contenttypes.contenttype')) contentTypes.set(pk, `${row.fields.app_label}.${row.fields.model}`);
+  const labelOf = (ct: unknown): string | undefined => {
+    const label = Array.isArray(ct) ? `${ct[0]}.${ct[1]}` : contentTypes.size === 0 ? '*' : contentTypes.get(String(ct));
+    return label === '*' || (label !== undefined && SECRET_MODELS.has(label)) ? label : undefined;
+  };
   const tagsOf = new Map<string, string[]>();
   for (const row of table('taggit.taggeditem').values()) {
-    if (!isSecretContentType(row.fields.content_type)) continue;
+    const label = labelOf(row.fields.content_type);
+    if (label === undefined) continue;
     const tag = table('taggit.tag').get(String(row.fields.tag));
     if (!tag) continue;
-    const key = String(row.fields.object_id);
+    const key = `${label}#${String(row.fields.object_id)}`;
     tagsOf.set(key, [...(tagsOf.get(key) ?? []), String(tag.fields.name)]);
   }
 
@@ -119,25 +147,45 @@ export function readSmarterDump(rows: unknown, options: ImportOptions): ImportRe
     return { profileId: `${account.fields.account_number}/${user.fields.username}`, ...accountId };
   };
 
-  for (const model of SECRET_MODELS) {
-    for (const [pk, row] of table(model)) {
-      const f = row.fields;
+  for (const [model, rowsOfModel] of secretRows) {
+    const pks = new Set<string>();
+    for (const row of rowsOfModel) {
+      const pk = String(row.pk);
+      const f = (typeof row.fields === 'object' && row.fields !== null ? row.fields : {}) as Record<string, unknown>;
       const original = String(f.name ?? '');
-      const skip = (reason: string) => void report.skipped.push({ pk: row.pk, name: original, reason });
-      const note = (text: string) => void report.notes.push({ pk: row.pk, name: original, note: text });
+      const ref = { model, pk: row.pk };
+      const skip = (reason: string) => void report.skipped.push({ ...ref, name: original, reason });
+      const note = (text: string) => void report.notes.push({ ...ref, name: original, note: text });
 
+      if (pks.has(pk)) {
+        skip(`the export has another ${model} row with pk ${pk}; only the first is read`);
+        continue;
+      }
+      pks.add(pk);
+      if (f !== row.fields) {
+        skip('the row has no fields');
+        continue;
+      }
       const ownedBy = owner(f.user_profile);
       if (ownedBy === undefined) {
         skip(`its owner (user_profile ${String(f.user_profile)}) is not in the export or the profile map`);
         continue;
       }
       const { profileId, accountId } = ownedBy;
+      try {
+        parse(userProfileId, profileId, 'profileId');
+        if (accountId !== undefined) parse(accountIdRule, accountId, 'accountId');
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        skip(`its owner's ${error.errors[0]!.path === 'accountId' ? `account id here, ${JSON.stringify(accountId)}` : `profile id here, ${JSON.stringify(profileId)}`}, ${error.errors.map((e) => e.message).join('; ')}`);
+        continue;
+      }
       let name = original;
       try {
         parse(secretName, name, 'name');
       } catch {
         name = smarterSlug(original);
-        report.renamed.push({ pk: row.pk, from: original, to: name });
+        report.renamed.push({ ...ref, from: original, to: name });
       }
 
       let value: string;
@@ -149,10 +197,18 @@ export function readSmarterDump(rows: unknown, options: ImportOptions): ImportRe
         continue;
       }
 
-      // Annotations: a list of single-key objects becomes one map; a key given twice keeps its first value.
+      // Annotations: a list of single-key objects becomes one map; a key given twice keeps its first
+      // value. A map instead of a list is read as one; anything else is said and left out.
       const annotations: Record<string, string> = {};
-      for (const entry of Array.isArray(f.annotations) ? f.annotations : []) {
-        for (const [key, raw] of Object.entries((entry ?? {}) as Record<string, unknown>)) {
+      const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+      const entries = Array.isArray(f.annotations) ? (f.annotations as unknown[]) : isMap(f.annotations) ? [f.annotations] : [];
+      if (f.annotations != null && !Array.isArray(f.annotations) && !isMap(f.annotations)) note('annotations are not a list of one-key objects; left out');
+      for (const entry of entries) {
+        if (!isMap(entry)) {
+          if (entry != null) note(`annotation ${JSON.stringify(entry)} is not a key and value; left out`);
+          continue;
+        }
+        for (const [key, raw] of Object.entries(entry)) {
           const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
           if (key in annotations && annotations[key] !== text) note(`annotation ${JSON.stringify(key)} is given twice; the first value is kept`);
           else if (!(key in annotations)) annotations[key] = text;
@@ -161,7 +217,7 @@ export function readSmarterDump(rows: unknown, options: ImportOptions): ImportRe
 
       // Tags, compared case-insensitively as taggit does; one our rule refuses is left out, and said so.
       const tags: string[] = [];
-      for (const tag of tagsOf.get(pk) ?? []) {
+      for (const tag of [...(tagsOf.get(`${model}#${pk}`) ?? []), ...(tagsOf.get(`*#${pk}`) ?? [])]) {
         if (tags.some((t) => t.toLowerCase() === tag.toLowerCase())) continue;
         if (TAG.test(tag)) tags.push(tag);
         else note(`tag ${JSON.stringify(tag)} is not a valid tag here; left out`);
@@ -195,7 +251,7 @@ export function readSmarterDump(rows: unknown, options: ImportOptions): ImportRe
         visibility = 'private';
         note('its owner has no account in the export or the profile map; imported private');
       }
-      report.secrets.push({ pk: row.pk, profileId, ...(accountId !== undefined && { accountId }), visibility, ...fields, ...times });
+      report.secrets.push({ ...ref, profileId, ...(accountId !== undefined && { accountId }), visibility, ...fields, ...times });
     }
   }
 
@@ -204,7 +260,7 @@ export function readSmarterDump(rows: unknown, options: ImportOptions): ImportRe
   report.secrets = report.secrets.filter((s) => {
     const key = `${s.profileId}\n${s.name}`;
     if (!seen.has(key)) return seen.add(key);
-    report.skipped.push({ pk: s.pk, name: s.name, reason: 'another row of the same owner has this name' });
+    report.skipped.push({ model: s.model, pk: s.pk, name: s.name, reason: 'another row of the same owner has this name' });
     return false;
   });
   return report;

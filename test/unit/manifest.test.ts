@@ -1,8 +1,10 @@
 // Smarter's Secret manifests (client/manifest.ts): what apply reads from one, as Smarter reads it,
-// and what describe writes, with the value masked.
+// and what describe writes, with the value masked; Smarter's own example manifests among them.
+import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { MASKED_VALUE, ManifestError, manifestOf, secretFromManifest } from '../../client/manifest.js';
+import { sampleSecret } from '../support/sample-secret.js';
 
 const yaml = (expiration = '') => `
 apiVersion: smarter.sh/v1
@@ -89,5 +91,76 @@ describe('a Secret manifest', () => {
     });
     // Applied as it is, it would store the mask as the value: refused.
     expect(() => secretFromManifest(manifest)).toThrow(/the mask describe prints/);
+  });
+});
+
+// Copied unchanged from smarter-sh/smarter v0.14.19 (each file's first line says where from).
+const example = (file: string) => {
+  const text = readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8');
+  return { text, manifest: parseYaml(text, { schema: 'yaml-1.1' }) as { metadata: Record<string, unknown> } };
+};
+/** The secret as the store would answer for it once applied (no value). */
+const stored = (secret: ReturnType<typeof secretFromManifest>) =>
+  sampleSecret({ name: secret.name, description: secret.description, version: secret.version, tags: secret.tags, annotations: secret.annotations, expiresAt: secret.expiresAt });
+
+describe("Smarter's own example Secret manifests", () => {
+  it('docs/source/example-manifests/secret.yaml: its name kept (already a slug), tags, no annotations, the YAML date as midnight UTC, extra keys ignored', () => {
+    const { text, manifest } = example('smarter-secret-example.yaml');
+    expect(text.split('\n')[0]).toMatch(/^# .*smarter-sh\/smarter v0\.14\.19 .*docs\/source\/example-manifests\/secret\.yaml/);
+    // What Smarter's loader sees: a date, and metadata and config keys this store has no field for.
+    expect((manifest as unknown as { spec: { config: Record<string, unknown> } }).spec.config.expiration_date).toBeInstanceOf(Date);
+    expect(manifest.metadata).toMatchObject({ accountNumber: '3141-5926-5359', username: 'admin' });
+    expect(secretFromManifest(manifest)).toEqual({
+      name: 'example_secret',
+      value: '<** your unencrypted credential value **>',
+      description: 'an example secret manifest for the Smarter API Secret',
+      version: '1.0.0',
+      tags: ['example', 'secret'],
+      annotations: {},
+      expiresAt: '2026-06-05T00:00:00.000Z',
+    });
+  });
+
+  it('secret-smarter-test-api.yaml: the block description stripped as Smarter strips it, the annotation list as one map, quoted numbers as text', () => {
+    const { text, manifest } = example('smarter-secret-test-api.yaml');
+    expect(text.split('\n')[0]).toMatch(/^# .*smarter-sh\/smarter v0\.14\.19 .*smarter\/smarter\/apps\/secret\/data\/example-manifests\/secret-smarter-test-api\.yaml/);
+    const secret = secretFromManifest(manifest);
+    expect(secret).toMatchObject({
+      name: 'smarter_test_api',
+      value: 'smarter_test_api',
+      version: '1.1.0',
+      tags: ['example', 'test', 'stackademy', 'api'],
+      annotations: {
+        'smarter.sh/test-api/host': 'localhost',
+        'smarter.sh/test-api/port': '9357',
+        'smarter.sh/test-api/user': 'smarter_test_api',
+        'smarter.sh/test-api/pwd': 'smarter_test_api',
+        'smarter.sh/test-api/access': 'anyone can access this test database',
+      },
+      expiresAt: null,
+    });
+    expect(secret.description).toMatch(/^An example secret manifest\. This is a real credential used for authenticating to\n/);
+    expect(secret.description).toMatch(/See the annotations below for connection details\.$/);
+  });
+
+  it('is described as Smarter writes it, the value masked, and refused if applied with the mask', () => {
+    for (const file of ['smarter-secret-example.yaml', 'smarter-secret-test-api.yaml']) {
+      const { manifest } = example(file);
+      const secret = secretFromManifest(manifest);
+      const described = manifestOf(stored(secret)) as { metadata: Record<string, unknown>; spec: { config: Record<string, unknown> } };
+      expect(described.spec.config.value, file).toBe(MASKED_VALUE);
+      expect(described.metadata, file).toEqual({
+        name: manifest.metadata.name,
+        description: String(manifest.metadata.description).trim(),
+        version: manifest.metadata.version,
+        tags: manifest.metadata.tags,
+        annotations: manifest.metadata.annotations,
+      });
+      expect(described.spec.config.expiration_date ?? null, file).toBe(secret.expiresAt);
+      expect(() => secretFromManifest(described), file).toThrow(/the mask describe prints/);
+      // With its value given again, the described manifest is the same secret.
+      expect(secretFromManifest({ ...described, spec: { config: { ...described.spec.config, value: secret.value } } }), file).toEqual(secret);
+    }
+    expect(JSON.stringify(manifestOf(stored(secretFromManifest(example('smarter-secret-example.yaml').manifest))))).not.toContain('your unencrypted credential value');
   });
 });

@@ -4,7 +4,7 @@
 // with its reason. Values are decrypted with Smarter's key and never appear in the report's texts.
 import { describe, expect, it } from 'vitest';
 import { Fernet } from '../../lib/crypto/fernet.js';
-import { readSmarterDump, smarterSlug } from '../../lib/migration/smarter-dump.js';
+import { importPayload, readSmarterDump, smarterSlug } from '../../lib/migration/smarter-dump.js';
 
 const KEY = Fernet.generateKey();
 const OTHER_KEY = Fernet.generateKey();
@@ -87,28 +87,39 @@ describe('readSmarterDump', () => {
   it('reads tags from taggit\'s rows for secrets only, once each whatever the case, leaving out what this store refuses', () => {
     expect(report.secrets[0]!.tags).toEqual(['Prod']);
     expect(report.secrets[1]!.tags).toEqual(['db']);
-    expect(report.notes).toContainEqual({ pk: 1, name: 'openai_api_key', note: 'tag "has space" is not a valid tag here; left out' });
+    expect(report.notes).toContainEqual({ model: 'secret.secret', pk: 1, name: 'openai_api_key', note: 'tag "has space" is not a valid tag here; left out' });
   });
 
   it('turns the annotation list into one map, reporting a key given twice', () => {
     expect(report.secrets[0]!.annotations).toEqual({ 'smarter.sh/owner': 'platform', a: '1', n: '5' });
-    expect(report.notes).toContainEqual({ pk: 1, name: 'openai_api_key', note: 'annotation "a" is given twice; the first value is kept' });
+    expect(report.notes).toContainEqual({ model: 'secret.secret', pk: 1, name: 'openai_api_key', note: 'annotation "a" is given twice; the first value is kept' });
   });
 
   it('renames what this store refuses as Smarter slugs manifest names, and reports each rename', () => {
     expect(report.renamed).toEqual([
-      { pk: 2, from: 'Secret 1', to: 'secret_1' },
-      { pk: 6, from: 'openai-api-key', to: 'openai_api_key' },
+      { model: 'secret.secret', pk: 2, from: 'Secret 1', to: 'secret_1' },
+      { model: 'secret.secret', pk: 6, from: 'openai-api-key', to: 'openai_api_key' },
     ]);
-    expect(['myApiKey', 'API Key', 'openai-api-key', 'Café  crème!', '--x--'].map(smarterSlug)).toEqual(['myapikey', 'api_key', 'openai_api_key', 'cafe_creme', 'x']);
+  });
+
+  it('slugs as Smarter does: Django\'s slugify, dashes as underscores, one underscore at a time', () => {
+    // Answers from Django 3.2's slugify with AbstractSAMMetadataBase.validate_name's steps (v0.14.19).
+    const DJANGO: [string, string][] = [
+      ['myApiKey', 'myapikey'], ['API Key', 'api_key'], ['openai-api-key', 'openai_api_key'], ['Café  crème!', 'cafe_creme'],
+      ['--x--', 'x'], ['Secret 1', 'secret_1'], ['stripe.live', 'stripelive'], ['a!b', 'ab'], ['my_key_', 'my_key'],
+      ['__a__b__', 'a_b'], ['a_-_b', 'a_b'], ['Ωmega key', 'mega_key'], ['ﬁle Key', 'file_key'], ['tab\tsep', 'tab_sep'],
+      ['x\x1cy', 'x_y'], ['key #2 (old)', 'key_2_old'], ['ß', ''], ['ÆON', 'on'], ['', ''], ['  spaced  ', 'spaced'],
+    ];
+    expect(DJANGO.map(([name]) => [name, smarterSlug(name)])).toEqual(DJANGO);
   });
 
   it('skips, with the reason, rows without a known owner, values that do not decrypt, names that collide and fields this store refuses', () => {
+    const secret = { model: 'secret.secret' };
     expect(report.skipped).toEqual([
-      { pk: 4, name: 'orphan', reason: 'its owner (user_profile 999) is not in the export or the profile map' },
-      { pk: 5, name: 'otherKey', reason: 'its value does not decrypt under the given key' },
-      { pk: 7, name: 'badVersion', reason: "refused by this store's rules: version must be a semantic version MAJOR.MINOR.PATCH" },
-      { pk: 6, name: 'openai_api_key', reason: 'another row of the same owner has this name' },
+      { ...secret, pk: 4, name: 'orphan', reason: 'its owner (user_profile 999) is not in the export or the profile map' },
+      { ...secret, pk: 5, name: 'otherKey', reason: 'its value does not decrypt under the given key' },
+      { ...secret, pk: 7, name: 'badVersion', reason: "refused by this store's rules: version must be a semantic version MAJOR.MINOR.PATCH" },
+      { ...secret, pk: 6, name: 'openai_api_key', reason: 'another row of the same owner has this name' },
     ]);
     const texts = JSON.stringify({ skipped: report.skipped, renamed: report.renamed, notes: report.notes });
     for (const value of ['sk-openai-dump', 'bob-secret', 'legacy', 'other-key-value', 'sk-openai-again']) expect(texts).not.toContain(value);
@@ -127,6 +138,68 @@ describe('readSmarterDump', () => {
     ]);
     expect(mapped.secrets[0]!.tags).toEqual(['Prod']);
     expect(mapped.secrets[1]!.tags).toEqual(['db']);
+  });
+
+  it('tells the two labels\' rows apart where their pks repeat: tags by content type, each row named by its model', () => {
+    const both = [
+      ...DUMP.filter((r) => !r.model.startsWith('taggit.') && !r.model.endsWith('.secret')),
+      { model: 'contenttypes.contenttype', pk: 9, fields: { app_label: 'account', model: 'secret' } },
+      { model: 'taggit.tag', pk: 1, fields: { name: 'new', slug: 'new' } },
+      { model: 'taggit.tag', pk: 2, fields: { name: 'old', slug: 'old' } },
+      { model: 'taggit.taggeditem', pk: 1, fields: { tag: 1, content_type: 7, object_id: 1 } },
+      { model: 'taggit.taggeditem', pk: 2, fields: { tag: 2, content_type: 9, object_id: 1 } },
+      secretRow(1, { name: 'aliceKey', encrypted_value: binary('a') }),
+      secretRow(1, { user_profile: 101, name: 'Bob Key', encrypted_value: binary('b') }, 'account.secret'),
+    ];
+    const read = readSmarterDump(both, { key: KEY });
+    expect(read.secrets.map((s) => [s.model, s.pk, s.name, s.tags])).toEqual([
+      ['secret.secret', 1, 'aliceKey', ['new']],
+      ['account.secret', 1, 'bob_key', ['old']],
+    ]);
+    expect(read.renamed).toEqual([{ model: 'account.secret', pk: 1, from: 'Bob Key', to: 'bob_key' }]);
+    // Without content types in the export, a tag's model cannot be told: it goes to the object id of either label.
+    const untyped = readSmarterDump(both.filter((r) => r.model !== 'contenttypes.contenttype'), { key: KEY });
+    expect(untyped.secrets.map((s) => s.tags)).toEqual([['new', 'old'], ['new', 'old']]);
+  });
+
+  it('sends the import function the secret without the row it came from', () => {
+    const [first] = report.secrets;
+    const payload = importPayload(first!);
+    expect(payload).not.toHaveProperty('model');
+    expect(payload).not.toHaveProperty('pk');
+    expect(payload).toMatchObject({ profileId: first!.profileId, name: first!.name, value: first!.value });
+  });
+
+  it('reports, rather than drops, a pk given twice, a row without fields, and an owner id this store would refuse', () => {
+    const odd = [
+      ...DUMP.filter((r) => !r.model.endsWith('.secret')),
+      secretRow(1, { name: 'first', encrypted_value: binary('1') }),
+      secretRow(1, { name: 'again', encrypted_value: binary('2') }),
+      { model: 'secret.secret', pk: 2 },
+      secretRow(3, { user_profile: 200, name: 'mapped', encrypted_value: binary('3') }),
+    ];
+    const read = readSmarterDump(odd, { key: KEY, profileMap: { 200: 'has space' } });
+    expect(read.secrets.map((s) => s.name)).toEqual(['first']);
+    expect(read.skipped).toEqual([
+      { model: 'secret.secret', pk: 1, name: 'again', reason: 'the export has another secret.secret row with pk 1; only the first is read' },
+      { model: 'secret.secret', pk: 2, name: '', reason: 'the row has no fields' },
+      { model: 'secret.secret', pk: 3, name: 'mapped', reason: 'its owner\'s profile id here, "has space", must be printable, without whitespace or invisible characters' },
+    ]);
+  });
+
+  it('reads annotations given as one map, and says what it leaves out of a list', () => {
+    const odd = [
+      ...DUMP.filter((r) => !r.model.endsWith('.secret') && !r.model.startsWith('taggit.')),
+      secretRow(1, { name: 'asMap', encrypted_value: binary('1'), annotations: { a: '1', b: 2 } }),
+      secretRow(2, { name: 'oddList', encrypted_value: binary('2'), annotations: ['loose', { c: '3' }, null] }),
+      secretRow(3, { name: 'notAList', encrypted_value: binary('3'), annotations: 'text' }),
+    ];
+    const read = readSmarterDump(odd, { key: KEY });
+    expect(read.secrets.map((s) => s.annotations)).toEqual([{ a: '1', b: '2' }, { c: '3' }, {}]);
+    expect(read.notes.map((n) => [n.pk, n.note])).toEqual([
+      [2, 'annotation "loose" is not a key and value; left out'],
+      [3, 'annotations are not a list of one-key objects; left out'],
+    ]);
   });
 
   it('refuses what is not an export', () => {
@@ -154,6 +227,6 @@ describe('readSmarterDump and accounts', () => {
       ['orphan', 'orphan-owner', undefined, 'private'],
       ['legacyKey', 'alice', 'acme', 'account'],
     ]);
-    expect(report.notes).toContainEqual({ pk: 4, name: 'orphan', note: 'its owner has no account in the export or the profile map; imported private' });
+    expect(report.notes).toContainEqual({ model: 'secret.secret', pk: 4, name: 'orphan', note: 'its owner has no account in the export or the profile map; imported private' });
   });
 });
