@@ -27,6 +27,7 @@ export default defineConfig({
       'test/unit/client.test.ts',
       'test/unit/client-middy.test.ts',
       'test/integration/client.test.ts',
+      'test/integration/cli.test.ts',
       '**/node_modules/**',
     ],
     // Every file gets fresh modules: a static mutant (one in code that runs when a module loads,

@@ -7,10 +7,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { SecretStoreError } from './errors.js';
+import { SecretNotFound, SecretStoreError, ValidationError } from './errors.js';
 import { SecretStore, type SecretStoreOptions } from './store.js';
 import { invokeFunction, type LambdaLike } from './transport.js';
-import type { CreateSecret, Secret, SecretChanges } from './types.js';
+import type { AppliedManifest, CreateSecret, Secret, SecretChanges } from './types.js';
 
 /** Exit codes by error code: scripts can tell "not there" from "try again later". */
 export const EXIT_CODES: Record<string, number> = {
@@ -189,6 +189,47 @@ async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
   return list;
 }
 
+/** One secret without its value, from a list: no value read, no access recorded. */
+async function findSecret(store: SecretStore, name: string): Promise<Secret> {
+  for await (const candidate of store.list({ prefix: name, expired: 'include' })) if (candidate.name === name) return candidate;
+  throw new SecretNotFound({ detail: `No secret named '${name}'.` });
+}
+
+/** The manifests of `secrets` (values masked), as JSON or YAML: one for a name, a list otherwise. */
+async function manifestsText(secrets: Secret | Secret[], format: 'json' | 'yaml'): Promise<string> {
+  const { manifestOf } = await import('./manifest.js');
+  const manifests = Array.isArray(secrets) ? secrets.map((s) => manifestOf(s)) : manifestOf(secrets);
+  if (format === 'json') return `${JSON.stringify(manifests, null, 2)}\n`;
+  const { stringify } = await import('yaml');
+  return stringify(manifests);
+}
+
+/** Secrets as Smarter's `get secrets` shows them: one row each, never a value. */
+const secretsTable = (secrets: Secret[]) =>
+  table([
+    ['NAME', 'DESCRIPTION', 'VERSION', 'TAGS', 'CREATED', 'MODIFIED', 'LAST ACCESSED', 'EXPIRES'],
+    ...secrets.map((s) => [
+      s.name,
+      s.description.length > 40 ? `${s.description.slice(0, 39)}…` : s.description,
+      s.version,
+      s.tags.join(',') || '-',
+      s.createdAt,
+      s.updatedAt,
+      s.lastAccessed ?? '-',
+      s.expired ? 'expired' : (s.expiresAt ?? '-'),
+    ]),
+  ]);
+
+/**
+ * Smarter's `<verb> secret NAME`: the name after the kind, or (`describe NAME`, kept from before)
+ * the one argument alone. Only the kind `secret` exists here.
+ */
+function nameAfterKind(verb: string, first: string, second: string | undefined): string {
+  if (second === undefined) return first;
+  if (first !== 'secret') throw new UsageError(`${verb} takes \`secret NAME\`: this store has no kind ${JSON.stringify(first)}`);
+  return second;
+}
+
 const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 const dotenvQuote = (value: string) => `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n').replaceAll('$', '\\$')}"`;
 
@@ -215,14 +256,40 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const store = () => storeFor(connection(program.opts(), io.env));
 
   program
-    .command('get <name>')
-    .description('print a secret\'s value (with --json, the secret and its value); without one of your own, the one your account shares under that name')
-    .option('--owner <profile>', 'whose secret, when several members of your account share the name')
-    .option('--json', 'the secret as JSON')
-    .action(async (name: string, o: { owner?: string; json?: boolean }) => {
-      const secret = await (await store()).get(name, o.owner ? { owner: o.owner } : {});
-      if (o.json) json(secret);
-      else out(io.stdout.isTTY ? `${secret.value}\n` : secret.value);
+    .command('get <what> [name]')
+    .description('get NAME prints a secret\'s value (with --json, the secret and its value); get secrets lists them, get secret NAME shows one, never a value (-o value prints it)')
+    .option('--json', 'NAME: the secret and its value as JSON; secrets, secret NAME: as -o json')
+    .option('--owner <profile>', 'NAME: whose secret, when several members of your account share the name')
+    .addOption(new Option('-o, --output <format>', 'secrets, secret NAME: a table, or manifests with the value masked; value (secret NAME only) prints the value').choices(['table', 'json', 'yaml', 'value']))
+    .option('--tag <tag>', 'secrets: only those with this tag')
+    .option('--prefix <prefix>', 'secrets: only names starting with this')
+    .addOption(new Option('--expired <which>', 'secrets: expired secrets').choices(['exclude', 'include', 'only']))
+    .action(async (what: string, name: string | undefined, o: { owner?: string; json?: boolean; output?: 'table' | 'json' | 'yaml' | 'value'; tag?: string; prefix?: string; expired?: 'exclude' | 'include' | 'only' }) => {
+      const listing = what === 'secrets' && name === undefined;
+      if (!listing && (o.tag || o.prefix || o.expired)) throw new UsageError('--tag, --prefix and --expired are for `get secrets`');
+      const format = o.output ?? (o.json ? 'json' : 'table');
+      if (listing) {
+        if (format === 'value') throw new UsageError('-o value prints one secret\'s value: get secret NAME -o value');
+        const secrets = await all((await store()).list({ ...(o.tag && { tag: o.tag }), ...(o.prefix && { prefix: o.prefix }), ...(o.expired && { expired: o.expired }) }));
+        if (format !== 'table') return out(await manifestsText(secrets, format));
+        if (secrets.length === 0) return void io.stderr.write('no secrets\n');
+        return out(secretsTable(secrets));
+      }
+      if (what === 'secret' && name === undefined) throw new UsageError('get secret NAME shows one secret (get secret secret -o value prints the value of a secret named secret)');
+      if (name === undefined && o.output === undefined) {
+        // The value, as before: `get NAME`.
+        const secret = await (await store()).get(what, o.owner ? { owner: o.owner } : {});
+        if (o.json) json(secret);
+        else out(io.stdout.isTTY ? `${secret.value}\n` : secret.value);
+        return;
+      }
+      const target = nameAfterKind('get', what, name);
+      if (format === 'value') {
+        const { value } = await (await store()).get(target, o.owner ? { owner: o.owner } : {});
+        return out(io.stdout.isTTY ? `${value}\n` : value);
+      }
+      const secret = await findSecret(await store(), target);
+      out(format === 'table' ? secretsTable([secret]) : await manifestsText(secret, format));
     });
 
   withFieldOptions(
@@ -310,6 +377,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr.write(`${name}: deleted\n`);
     });
 
+  program
+    .command('delete <kind> <name>')
+    .description('delete secret NAME: Smarter\'s spelling of rm')
+    .action(async (kind: string, name: string) => {
+      const target = nameAfterKind('delete', kind, name);
+      await (await store()).delete(target);
+      out(`secret/${target} deleted\n`);
+    });
+
   const onlyOption = () => new Option('--only <names>', 'these secrets only (comma-separated); all live secrets by default').argParser((v) => v.split(',').filter(Boolean));
 
   program
@@ -342,46 +418,41 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
   program
     .command('apply')
-    .description("create or change a secret from a Smarter Secret manifest (YAML or JSON); the value is never printed back")
+    .description('create or change a secret from a Smarter Secret manifest (YAML or JSON) through the apply function; the value is never printed back')
     .requiredOption('-f, --file <file>', 'the manifest, or - for stdin')
-    .action(async (o: { file: string }) => {
-      const { secretFromManifest } = await import('./manifest.js');
-      const { parse: parseYaml } = await import('yaml');
+    .option('--json', 'the applied manifest (value masked) as JSON')
+    .action(async (o: { file: string; json?: boolean }) => {
       const text = o.file === '-' ? await readAll(io.stdin) : readFileSync(o.file, 'utf8');
-      let wanted;
-      try {
-        wanted = secretFromManifest(parseYaml(text, { schema: 'yaml-1.1' }));
-      } catch (error) {
-        throw new UsageError((error as Error).message);
+      const settings = connection(program.opts(), io.env);
+      const s = await storeFor(settings);
+      let applied: AppliedManifest;
+      if (settings.endpoint) applied = await s.apply(text);
+      else {
+        // A direct payload is an object: the function's own reader parses it here, with the same limits,
+        // and checks it too (a function error carries no field errors to print).
+        const { ManifestError, parseManifestText, secretFromManifest } = await import('./manifest.js');
+        let manifest: unknown;
+        try {
+          manifest = parseManifestText(text);
+          secretFromManifest(manifest);
+        } catch (error) {
+          if (!(error instanceof ManifestError)) throw error;
+          throw new ValidationError({ detail: error.message, fieldErrors: error.errors });
+        }
+        applied = await s.apply(manifest as Record<string, unknown>);
       }
-      const s = await store();
-      try {
-        const created = await s.create(wanted);
-        out(`secret/${created.name} created (revision ${created.revision})\n`);
-      } catch (error) {
-        if (!(error instanceof SecretStoreError && error.code === 'SecretAlreadyExists')) throw error;
-        const { name, ...changes } = wanted;
-        const changed = await s.update(name, changes);
-        out(`secret/${changed.name} configured (revision ${changed.revision})\n`);
-      }
+      if (o.json) return json(applied);
+      const { renamed, outcome, revision } = applied.status;
+      if (renamed) io.stderr.write(`renamed ${JSON.stringify(renamed.from)} to ${renamed.to}, as Smarter slugs names\n`);
+      out(`secret/${applied.metadata.name} ${outcome} (revision ${revision})\n`);
     });
 
   program
-    .command('describe <name>')
-    .description('the secret as a Smarter Secret manifest, its value masked')
+    .command('describe <what> [name]')
+    .description('describe secret NAME (or describe NAME): the secret as a Smarter Secret manifest, its value masked')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
-    .action(async (name: string, o: { output: 'yaml' | 'json' }) => {
-      const { manifestOf } = await import('./manifest.js');
-      // From a list, not a get: describing reads no value and records no access.
-      let secret: Secret | undefined;
-      for await (const candidate of (await store()).list({ prefix: name, expired: 'include' })) {
-        if (candidate.name === name) secret = candidate;
-      }
-      if (!secret) throw new SecretStoreError('SecretNotFound', { status: 404, detail: `No secret named '${name}'.` });
-      const manifest = manifestOf(secret);
-      if (o.output === 'json') return json(manifest);
-      const { stringify } = await import('yaml');
-      out(stringify(manifest));
+    .action(async (what: string, name: string | undefined, o: { output: 'yaml' | 'json' }) => {
+      out(await manifestsText(await findSecret(await store(), nameAfterKind('describe', what, name)), o.output));
     });
 
   program

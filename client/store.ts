@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { SecretCache, type CacheOptions } from './cache.js';
 import { SecretStoreError } from './errors.js';
 import { httpTransport, lambdaTransport, type Call, type HttpOptions, type LambdaOptions, type Transport } from './transport.js';
-import type { CreateSecret, IfMatch, ListOptions, Secret, SecretChanges, SecretPage, SecretWithValue, WriteOptions } from './types.js';
+import type { AppliedManifest, CreateSecret, IfMatch, ListOptions, Secret, SecretChanges, SecretPage, SecretWithValue, WriteOptions } from './types.js';
 
 export interface RetryOptions {
   /** Attempts in all, the first included; default 4. 1 turns retries off. */
@@ -104,6 +104,24 @@ export class SecretStore {
 
   async delete(name: string, options: WriteOptions = {}): Promise<void> {
     await this.write(name, { operation: 'delete', name }, options);
+  }
+
+  /**
+   * Applies a Smarter Secret manifest: YAML or JSON text (HTTP only; sent as `application/yaml`, which
+   * JSON also is), or the manifest as an object. Creates the secret, or makes the one of that name
+   * what the manifest says. Retried like a read: applying a manifest twice leaves the same secret.
+   */
+  async apply(manifest: string | Record<string, unknown>, options: { signal?: AbortSignal } = {}): Promise<AppliedManifest> {
+    const call: Call = { operation: 'apply', ...(typeof manifest === 'string' ? { yaml: manifest } : { fields: { ...manifest } }), ...(options.signal && { signal: options.signal }) };
+    try {
+      const applied = await this.call<AppliedManifest>(call);
+      this.cache?.invalidate(applied.metadata.name);
+      return applied;
+    } catch (error) {
+      // The name is the store's to say (it may slug it): an apply that may have taken effect drops every entry.
+      if (!(error instanceof SecretStoreError) || error.retryable) this.cache?.clear();
+      throw error;
+    }
   }
 
   /** A write: one idempotency key for all its attempts, and the name's cache entry dropped whatever the outcome. */

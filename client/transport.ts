@@ -3,7 +3,7 @@
 // shapes and raise the same error classes, so SecretStore does not know which it has.
 import { errorFor, TooManyRequests, TransportError, type SecretStoreError } from './errors.js';
 
-export type Operation = 'create' | 'get' | 'list' | 'update' | 'expire' | 'delete';
+export type Operation = 'create' | 'get' | 'list' | 'update' | 'expire' | 'delete' | 'apply';
 
 export interface Call {
   operation: Operation;
@@ -11,6 +11,8 @@ export interface Call {
   id?: string;
   /** The fields a body (HTTP) or payload (direct) carries. */
   fields?: Record<string, unknown>;
+  /** A YAML body, sent as it is (HTTP only: a direct payload is an object). */
+  yaml?: string;
   /** List's query parameters. */
   query?: Record<string, string | number | undefined>;
   /** If-Match's text (HTTP); a direct payload's `ifMatch`. */
@@ -47,6 +49,7 @@ const ROUTES: Record<Operation, { method: string; path: (call: Call) => string }
   update: { method: 'PATCH', path: (c) => `/secrets/${encodeURIComponent(c.name!)}` },
   expire: { method: 'POST', path: (c) => `/secrets/${encodeURIComponent(c.name!)}/expire` },
   delete: { method: 'DELETE', path: (c) => `/secrets/${encodeURIComponent(c.name!)}` },
+  apply: { method: 'POST', path: () => '/manifests' },
 };
 
 export function httpTransport(options: HttpOptions): Transport {
@@ -61,6 +64,7 @@ export function httpTransport(options: HttpOptions): Transport {
       const token = typeof options.token === 'function' ? await options.token() : options.token;
       const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json, application/problem+json' };
       if (call.fields !== undefined) headers['content-type'] = 'application/json';
+      if (call.yaml !== undefined) headers['content-type'] = 'application/yaml';
       if (call.ifMatch !== undefined) headers['if-match'] = call.ifMatch;
       if (call.idempotencyKey !== undefined) headers['idempotency-key'] = call.idempotencyKey;
       let response: Response;
@@ -70,6 +74,7 @@ export function httpTransport(options: HttpOptions): Transport {
           method: route.method,
           headers,
           ...(call.fields !== undefined && { body: JSON.stringify(call.fields) }),
+          ...(call.yaml !== undefined && { body: call.yaml }),
           ...(call.signal && { signal: call.signal }),
         });
         text = await response.text();
@@ -149,6 +154,7 @@ export function lambdaTransport(options: LambdaOptions): Transport {
     (client ??= options.client ? Promise.resolve(options.client) : import('@aws-sdk/client-lambda').then((m) => new m.LambdaClient({}) as unknown as LambdaLike));
   return {
     async send(call) {
+      if (call.yaml !== undefined) throw new TypeError('A direct invocation takes the manifest as an object: parse the YAML first.');
       const payload = {
         userProfileId: options.profile,
         ...(options.account !== undefined && { accountId: options.account }),

@@ -53,6 +53,27 @@ export interface ListOptions {
   scope?: 'own' | 'account';
 }
 
+/** What an apply answers: the secret as a Smarter Secret manifest, its value masked, and what was done. */
+export interface AppliedManifest {
+  apiVersion: 'smarter.sh/v1';
+  kind: 'Secret';
+  metadata: { name: string; description: string; version: string; tags: string[]; annotations: Record<string, string>[] };
+  /** `value` is always the mask `********`. */
+  spec: { config: { value: string; expiration_date?: string } };
+  status: {
+    recordLocator: string;
+    created: string;
+    modified: string;
+    last_accessed: string | null;
+    expired: boolean;
+    revision: number;
+    /** `unchanged`: the secret already was what the manifest says; nothing was written. */
+    outcome: 'created' | 'configured' | 'unchanged';
+    /** The manifest's name, when this store refused it and stored its slug (`metadata.name`). */
+    renamed: { from: string; to: string } | null;
+  };
+}
+
 /** `*` for any revision, or the revision(s) the change applies to (a Secret's `revision`). */
 export type IfMatch = '*' | number | number[];
 

@@ -1,6 +1,7 @@
 // What a function is, declared once in functions/<name>/config.ts beside its handler. The
 // Middy chain reads it at cold start; serverless.yml's functions, the IAM roles and the alarms are
 // built from it (infra/); the tests derive each role's expected permissions from it.
+import type { BodyType } from '../lib/lambda/invocation.js';
 import type { FunctionTraits } from '../lib/lambda/secret-function.js';
 import type { IndexName } from '../lib/store/table.js';
 
@@ -27,8 +28,11 @@ export interface StreamTrigger {
 }
 
 export interface FunctionConfig extends FunctionTraits {
-  /** Its HTTP API route, behind the JWT authorizer, and the query parameters it reads; direct invocation only when absent. */
-  route?: { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; query?: readonly string[] };
+  /**
+   * Its HTTP API route, behind the JWT authorizer, the query parameters it reads, and the media
+   * types its body may have (`application/json` only unless it says); direct invocation only when absent.
+   */
+  route?: { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; query?: readonly string[]; bodyTypes?: readonly BodyType[] };
   /** An EventBridge schedule expression, which may name a serverless.yml param. */
   schedule?: string;
   /** Invoked with batches of the table's stream; records it cannot handle go to the failure queue. */

@@ -10,8 +10,9 @@ import sweep from './sweep/config.js';
 import rotate from './rotate/config.js';
 import publish from './publish/config.js';
 import importSecrets from './import/config.js';
+import apply from './apply/config.js';
 
-export const FUNCTIONS = { create, get, list, expire, update, delete: remove, sweep, rotate, publish, import: importSecrets } satisfies Record<string, FunctionConfig>;
+export const FUNCTIONS = { create, get, list, expire, update, delete: remove, sweep, rotate, publish, import: importSecrets, apply } satisfies Record<string, FunctionConfig>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
 
@@ -29,6 +30,7 @@ const HANDLER_MODULES: Record<FunctionName, () => Promise<{ handler: unknown }>>
   rotate: () => import('./rotate/handler.js'),
   publish: () => import('./publish/handler.js'),
   import: () => import('./import/handler.js'),
+  apply: () => import('./apply/handler.js'),
 };
 
 /** Every function's handler, for tests and benchmarks that run them unbundled. */

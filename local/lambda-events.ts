@@ -17,6 +17,7 @@ export interface HttpRequest {
 
 /** Route key and path parameters as API Gateway would derive them from the path. */
 function route(method: string, path: string): { routeKey: string; pathParameters?: Record<string, string> } {
+  if (path === '/manifests') return { routeKey: `${method} /manifests` };
   const match = /^\/secrets\/([^/]+)(\/expire)?$/.exec(path);
   if (!match) return { routeKey: `${method} /secrets` };
   return {

@@ -137,8 +137,9 @@ export class UnsupportedMediaType extends SecretStoreError {
   override readonly name = 'UnsupportedMediaType';
   readonly status = 415;
   readonly title = 'Unsupported media type';
-  constructor() {
-    super('Request bodies must be application/json.');
+  /** `accepted`: the media types the route takes. */
+  constructor(accepted: readonly string[] = ['application/json']) {
+    super(`Request bodies must be ${accepted.join(' or ')}.`);
   }
 }
 

@@ -28,6 +28,8 @@ export interface Invocation {
   headers: Record<string, string>;
   /** The client's idempotency key: the Idempotency-Key header (HTTP) or clientToken (direct). */
   idempotencyKey?: string;
+  /** A body of a media type the route takes besides JSON (YAML), as UTF-8 text: the operation parses it. */
+  text?: string;
 }
 
 export interface Outcome {
@@ -43,6 +45,8 @@ export interface InvocationOptions {
   query?: readonly string[];
   /** It takes a client's idempotency key; elsewhere clientToken is an unknown field and the header is ignored. */
   idempotencyKey?: boolean;
+  /** The media types its body may have (JSON only by default). */
+  bodyTypes?: readonly BodyType[];
   profileClaim: string;
   /** The claim naming the caller's account; a token without it is a caller without an account. */
   accountClaim: string;
@@ -62,8 +66,13 @@ export const viaHttp = (request: InvocationRequest): boolean => request.internal
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** `application/json`, optionally with `charset=utf-8`: the one media type a body may have. */
-const JSON_MEDIA_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*(?:utf-8|"utf-8")\s*)?$/i;
+/** A body's media types, each optionally with `charset=utf-8`: JSON for every route, YAML where a route declares it. */
+export type BodyType = 'application/json' | 'application/yaml';
+const UTF_8 = String.raw`\s*(?:;\s*charset\s*=\s*(?:utf-8|"utf-8")\s*)?$`;
+const MEDIA_TYPES: Record<BodyType, RegExp> = {
+  'application/json': new RegExp(`^application/json${UTF_8}`, 'i'),
+  'application/yaml': new RegExp(`^application/yaml${UTF_8}`, 'i'),
+};
 
 /** Fields an HTTP caller sets with a header, never in the body: `If-Match` is `ifMatch`. */
 const HEADER_FIELDS: Record<string, string> = { 'if-match': 'ifMatch' };
@@ -72,6 +81,7 @@ const notKnown = (path: string, what = 'field') => ({ path, message: `is not a k
 
 export function invocationAdapter(options: InvocationOptions): MiddlewareObj {
   const queryNames = new Set(options.query ?? []);
+  const bodyTypes = options.bodyTypes ?? ['application/json'];
 
   const before = async (request: InvocationRequest): Promise<void> => {
     const event = request.event;
@@ -87,7 +97,7 @@ export function invocationAdapter(options: InvocationOptions): MiddlewareObj {
     );
     const profileId = options.profile === 'none' ? '' : profileOf(event);
     const accountId = options.profile === 'none' ? undefined : accountOf(event);
-    const body = bodyOf(event, headers);
+    const { body, text } = bodyOf(event, headers);
     const query = event.queryStringParameters ?? {};
     const pathParameters = { ...event.pathParameters } as Record<string, string>;
     const errors = [
@@ -98,7 +108,7 @@ export function invocationAdapter(options: InvocationOptions): MiddlewareObj {
       ...Object.keys(body).map((key) =>
         key in pathParameters ? { path: key, message: 'cannot be changed' } : Object.values(HEADER_FIELDS).includes(key) ? notKnown(key) : undefined,
       ),
-      ...(queryNames.size > 0 && Object.keys(body).length > 0 ? [{ path: 'body', message: 'must be empty: this route reads the query string' }] : []),
+      ...(queryNames.size > 0 && (Object.keys(body).length > 0 || text !== undefined) ? [{ path: 'body', message: 'must be empty: this route reads the query string' }] : []),
     ].filter((e) => e !== undefined);
     if (errors.length > 0) throw new ValidationError(errors);
     const fromHeaders = Object.fromEntries(Object.entries(HEADER_FIELDS).flatMap(([header, field]) => (header in headers ? [[field, headers[header]]] : [])));
@@ -109,6 +119,7 @@ export function invocationAdapter(options: InvocationOptions): MiddlewareObj {
       input: { ...body, ...query, ...pathParameters, ...fromHeaders },
       headers,
       ...(key !== undefined && { idempotencyKey: key }),
+      ...(text !== undefined && { text }),
     };
   };
 
@@ -138,21 +149,33 @@ export function invocationAdapter(options: InvocationOptions): MiddlewareObj {
     }
   };
 
-  /** The JSON object in the body (empty when there is none): exactly application/json, UTF-8. */
-  const bodyOf = (event: HttpEvent, headers: Record<string, string>): Record<string, unknown> => {
-    if (typeof event.body !== 'string' || event.body === '') return {};
-    const size = event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body);
+  /**
+   * The JSON object in the body (empty when there is none), or the text of another media type the
+   * route takes: exactly those media types, in UTF-8.
+   */
+  const bodyOf = (event: HttpEvent, headers: Record<string, string>): { body: Record<string, unknown>; text?: string } => {
+    if (typeof event.body !== 'string' || event.body === '') return { body: {} };
+    const raw = event.body;
+    const size = event.isBase64Encoded ? Math.floor((raw.length * 3) / 4) : Buffer.byteLength(raw);
     if (size > options.maxBodyBytes) throw new PayloadTooLarge(`Request bodies are limited to ${options.maxBodyBytes} bytes.`);
-    if (!JSON_MEDIA_TYPE.test(headers['content-type'] ?? '')) throw new UnsupportedMediaType();
+    const type = bodyTypes.find((t) => MEDIA_TYPES[t].test(headers['content-type'] ?? ''));
+    if (!type) throw new UnsupportedMediaType(bodyTypes);
+    const decode = () => (event.isBase64Encoded ? new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(raw, 'base64')) : raw);
+    if (type !== 'application/json') {
+      try {
+        return { body: {}, text: decode() };
+      } catch {
+        throw new ValidationError([{ path: 'body', message: 'must be UTF-8' }]);
+      }
+    }
     let parsed: unknown;
     try {
-      const text = event.isBase64Encoded ? new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(event.body, 'base64')) : event.body;
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(decode());
     } catch {
       throw new ValidationError([{ path: 'body', message: 'must be valid JSON in UTF-8' }]);
     }
     if (!isPlainObject(parsed)) throw new ValidationError([{ path: 'body', message: 'must be a JSON object' }]);
-    return parsed;
+    return { body: parsed };
   };
 
   const fromDirect = (event: unknown): Invocation => {

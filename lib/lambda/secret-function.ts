@@ -15,7 +15,7 @@ import { parse } from '../domain/rules.js';
 import type { Secret } from '../domain/secret.js';
 import type { SecretService } from '../secrets/service.js';
 import { config, logger, metrics, prefetchKeys, secretService } from '../wiring.js';
-import { invocationAdapter, viaHttp, type Invocation, type InvocationRequest, type Outcome } from './invocation.js';
+import { invocationAdapter, viaHttp, type BodyType, type Invocation, type InvocationRequest, type Outcome } from './invocation.js';
 
 /** What the chain needs to know of a function (functions/<name>/config.ts declares it). */
 export interface FunctionTraits {
@@ -23,8 +23,8 @@ export interface FunctionTraits {
   profile: 'required' | 'none';
   /** It encrypts or decrypts, so it reads the Fernet keys (ssm:GetParameter in AWS). */
   keys: boolean;
-  /** Over HTTP: the query parameters its route reads (its input then comes from the query, not a body). */
-  route?: { path: string; query?: readonly string[] };
+  /** Over HTTP: the query parameters its route reads (its input then comes from the query, not a body), and its body's media types. */
+  route?: { path: string; query?: readonly string[]; bodyTypes?: readonly BodyType[] };
   /** A write that takes a client's idempotency key (Idempotency-Key, clientToken). */
   idempotent?: true;
 }
@@ -95,6 +95,7 @@ export function secretFunction<Input>(traits: FunctionTraits, inputRule: InputRu
         profile: traits.profile,
         query: traits.route?.query,
         idempotencyKey: traits.idempotent === true,
+        bodyTypes: traits.route?.bodyTypes,
         profileClaim: config.PROFILE_CLAIM,
         accountClaim: config.ACCOUNT_CLAIM,
         maxBodyBytes: config.MAX_BODY_BYTES,

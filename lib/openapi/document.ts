@@ -4,6 +4,7 @@
 // hierarchy. `npm run openapi` writes it to docs/openapi.json; a test fails when that file is stale.
 import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
+import type { FunctionConfig } from '../../functions/definition.js';
 import { FUNCTIONS, type FunctionName } from '../../functions/index.js';
 import {
   AmbiguousSecretName,
@@ -26,6 +27,7 @@ import {
 import { createInput, expireInput, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, listInput, updateInput } from '../domain/inputs.js';
 import * as rules from '../domain/rules.js';
 import { SECRET_ATTRIBUTES } from '../domain/secret.js';
+import { expirationDate, MANIFEST_API_VERSION, MASKED_VALUE, secretManifest } from '../manifest/secret-manifest.js';
 import { IDEMPOTENCY_HOURS } from '../secrets/requests.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -87,6 +89,10 @@ function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output' = 'input'): Js
         Object.assign(out, { minLength: 1, description: `At most ${rules.MAX_VALUE_BYTES.toLocaleString('en')} bytes as UTF-8; never logged, listed or stored in plaintext.` });
       }
       if (zodSchema === rules.tags) Object.assign(out, { uniqueItems: true });
+      if (zodSchema === expirationDate) {
+        for (const key of Object.keys(out)) delete out[key];
+        Object.assign(out, { type: 'string', description: 'A date (`2027-01-15`, midnight UTC) or an ISO 8601 datetime; a time without a zone is UTC. Must be in the future.' });
+      }
     },
   }) as JsonSchema;
   // The document names the dialect once (jsonSchemaDialect).
@@ -106,6 +112,61 @@ function secretSchema(withValue = false): JsonSchema {
   }
   if (withValue) properties.value = { type: 'string', description: 'The plaintext value.' };
   return { type: 'object', properties, required: Object.keys(properties), additionalProperties: false };
+}
+
+/** Apply's answer: the secret as a Smarter manifest, its value masked, with what the apply did. */
+function appliedManifestSchema(): JsonSchema {
+  const secret = secretSchema().properties as Record<string, JsonSchema>;
+  const object = (properties: Record<string, JsonSchema>, optional: string[] = []): JsonSchema => ({
+    type: 'object',
+    properties,
+    required: Object.keys(properties).filter((key) => !optional.includes(key)),
+    additionalProperties: false,
+  });
+  const timestamp = (description: string, nullable = false) => ({ type: nullable ? ['string', 'null'] : 'string', format: 'date-time', description });
+  return {
+    ...object({
+      apiVersion: { const: MANIFEST_API_VERSION },
+      kind: { const: 'Secret' },
+      metadata: object({
+        name: { ...secret.name, description: 'The name stored: the manifest\'s, or its slug when this store refuses it (`status.renamed`).' },
+        description: secret.description!,
+        version: secret.version!,
+        tags: secret.tags!,
+        annotations: {
+          type: 'array',
+          description: 'One single-key object per annotation, as Smarter writes them.',
+          items: { type: 'object', minProperties: 1, maxProperties: 1, additionalProperties: { type: 'string' } },
+        },
+      }),
+      spec: object({
+        config: object(
+          {
+            value: { const: MASKED_VALUE, description: 'Always the mask: an answer never carries the value.' },
+            expiration_date: timestamp('When it expires (UTC); absent when it never does.'),
+          },
+          ['expiration_date'],
+        ),
+      }),
+      status: object({
+        recordLocator: { type: 'string', description: 'The secret\'s id.' },
+        created: timestamp('When it was created (UTC).'),
+        modified: timestamp('When it last changed (UTC).'),
+        last_accessed: timestamp('When its value was last read (UTC), or null if never.', true),
+        expired: { type: 'boolean' },
+        revision: { type: 'integer', minimum: 1, description: 'The ETag, for If-Match on a PATCH.' },
+        outcome: {
+          enum: ['created', 'configured', 'unchanged'],
+          description: '`unchanged`: the secret already was what the manifest says, and nothing was written (no new revision).',
+        },
+        renamed: {
+          description: 'The rename done, when the manifest\'s name is not one this store accepts (Smarter slugs names as well).',
+          oneOf: [{ type: 'null' }, object({ from: { type: 'string' }, to: { type: 'string' } })],
+        },
+      }),
+    }),
+    description: 'A Smarter Secret manifest as stored, with `spec.config.value` masked.',
+  };
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -212,6 +273,20 @@ const OPERATIONS: Record<Routed, { summary: string; description?: string; body?:
     success: { 200: { description: 'The expired secret.', headers: { ...SECRET_HEADERS, ...REPLAY_HEADERS }, content: json(ref('Secret')) } },
     errors: ['SecretNotFound', 'SecretExpired', 'IdempotencyKeyReused', 'SecretDamaged'],
   },
+  apply: {
+    summary: 'Apply a Smarter Secret manifest',
+    description:
+      'Creates the secret the manifest names for the caller\'s profile (201), or makes the one of that name what the manifest says, value included (200). ' +
+      'A manifest the secret already matches writes nothing (`status.outcome: unchanged`), so applying it again is safe. The body is YAML (1.1, one document) or JSON; ' +
+      '`status` and unknown keys are ignored. The answer never carries the value.',
+    body: ref('SecretManifest'),
+    parameters: [],
+    success: {
+      201: { description: 'Created.', headers: { Location: header('`/secrets/{name}`'), ...SECRET_HEADERS }, content: json(ref('AppliedManifest')) },
+      200: { description: 'Changed to match the manifest, or already matching it.', headers: SECRET_HEADERS, content: json(ref('AppliedManifest')) },
+    },
+    errors: ['SecretExpired', 'SecretDamaged'],
+  },
   delete: {
     summary: 'Delete a secret',
     parameters: [PARAMETERS.name, PARAMETERS.idempotencyKey],
@@ -268,13 +343,15 @@ export function openApiDocument(version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [name, operation] of Object.entries(OPERATIONS) as [Routed, (typeof OPERATIONS)[Routed]][]) {
     const { method, path } = FUNCTIONS[name].route;
+    const route: FunctionConfig['route'] = FUNCTIONS[name].route;
+    const bodyTypes = route?.bodyTypes ?? ['application/json'];
     paths[path] ??= {};
     paths[path][method.toLowerCase()] = {
       operationId: name,
       summary: operation.summary,
       ...(operation.description && { description: operation.description }),
       parameters: operation.parameters,
-      ...(operation.body && { requestBody: { required: name !== 'expire', content: json(operation.body) } }),
+      ...(operation.body && { requestBody: { required: name !== 'expire', content: Object.fromEntries(bodyTypes.map((type) => [type, { schema: operation.body }])) } }),
       responses: {
         ...operation.success,
         ...problemResponses(operation.errors),
@@ -308,6 +385,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
           required: ['items', 'nextCursor'],
           additionalProperties: false,
         },
+        SecretManifest: { ...jsonSchema(secretManifest), description: 'A Smarter Secret manifest, as `secret-store apply` and Smarter read it.' },
+        AppliedManifest: appliedManifestSchema(),
         Problem: problemSchema(),
         FieldError: {
           type: 'object',

@@ -1,13 +1,23 @@
 // The secret lifecycle: what each operation does, independent of how it was invoked.
 // Side effects (store, keys, clock, ids) come in as dependencies. Audit events come from the
 // table's stream (lib/audit), so no operation publishes anything itself.
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { KeysTooOld, UnsealError, type SealContext, type SealedValue, type Sealer } from '../crypto/sealer.js';
-import { AmbiguousSecretName, DecryptionFailed, SecretAlreadyExists, SecretDamaged, SecretNotFound, ServiceUnavailable, ValidationError } from '../domain/errors.js';
+import {
+  AmbiguousSecretName,
+  DecryptionFailed,
+  PreconditionFailed,
+  SecretAlreadyExists,
+  SecretDamaged,
+  SecretExpired,
+  SecretNotFound,
+  ServiceUnavailable,
+  ValidationError,
+} from '../domain/errors.js';
 import type { RevisionMatch } from '../domain/rules.js';
 import type { CurrentKeys } from '../keys/key-source.js';
 import { LIST_LIMIT_DEFAULT, type CreateInput, type ImportedSecretInput, type ListInput, type UpdateInput } from '../domain/inputs.js';
-import { createdAttributes, toSecret, type Secret, type SecretItem } from '../domain/secret.js';
+import { createdAttributes, toSecret, UPDATABLE, type Secret, type SecretItem } from '../domain/secret.js';
 import {
   applyChanges,
   expiryIndexEntry,
@@ -75,6 +85,9 @@ export interface ImportResult {
   outcome: 'imported' | 'exists';
 }
 
+/** What an apply did: made the secret, changed it, or found it as asked already (and wrote nothing). */
+export type ApplyOutcome = 'created' | 'configured' | 'unchanged';
+
 export interface SweepReport {
   examined: number;
   expired: number;
@@ -139,6 +152,68 @@ export class SecretService {
       }
     }
     return results;
+  }
+
+  /**
+   * Apply (a manifest): creates the secret, or makes the one of that name exactly what `input`
+   * says. A conditional create first; a taken name answers with its item in the same request. An
+   * item that already is what `input` says (its value opened in memory and compared, as a get opens
+   * it, never logged or answered) is left alone: no write, no revision, no event. Otherwise one
+   * change conditioned on the revision seen; a secret changed (412) or deleted (404) in between is
+   * met as it is on the next try, so a concurrent create or delete is never lost.
+   */
+  async apply(profileId: string, input: CreateInput): Promise<{ secret: Secret; outcome: ApplyOutcome }> {
+    const ref = { profileId, name: input.name };
+    for (let attempt = 1; attempt <= CHANGE_ATTEMPTS; attempt += 1) {
+      const now = this.deps.now().toISOString();
+      if (input.expiresAt != null && input.expiresAt <= now) {
+        throw new ValidationError([{ path: 'expiresAt', message: 'must be in the future' }]);
+      }
+      const item = this.newItem(profileId, input, { createdAt: now, updatedAt: now, lastAccessed: null }, undefined);
+      const existing = await this.deps.repository.createOrRead(item);
+      if (!existing) return { secret: toSecret(item, now, input.name), outcome: 'created' };
+      const current = toSecret(existing, now, input.name);
+      if (current.expired) throw new SecretExpired(input.name);
+      if (this.isAsAsked(ref, existing, current, item, input.value)) return { secret: current, outcome: 'unchanged' };
+      // Every field a manifest says, as create would set it: what the manifest leaves out goes back to its default, an expiry to none.
+      // Visibility is no manifest field: applying leaves a secret shared or private as it is.
+      const created: Record<string, unknown> = createdAttributes(input);
+      const fields = Object.fromEntries(UPDATABLE.filter((field) => field !== 'value' && field !== 'visibility').map((field) => [field, created[field] ?? null]));
+      const changes = { ...fields, token: item.token, binding: item.binding } as SecretChanges;
+      try {
+        const changed = await this.deps.repository.update(ref, changes, now, this.writeToken(), [existing.revision]);
+        return { secret: toSecret(changed, now, input.name), outcome: 'configured' };
+      } catch (error) {
+        if (!(error instanceof PreconditionFailed || error instanceof SecretNotFound)) throw error;
+      }
+    }
+    // Written to by others on every try: busy, and applying again is safe.
+    throw new ServiceUnavailable('database');
+  }
+
+  /** Whether the stored secret already is `wanted` (a new item of the same name) with `value`: fields first, then the value. */
+  private isAsAsked(ref: SecretRef, existing: SecretItem, current: Secret, wanted: SecretItem, value: string): boolean {
+    const sameAnnotations = (a: Record<string, string>, b: Record<string, string>) =>
+      Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => Object.hasOwn(b, k) && b[k] === v);
+    const same =
+      current.description === wanted.description &&
+      current.version === wanted.version &&
+      current.expiresAt === (wanted.expiresAt ?? null) &&
+      current.tags.length === wanted.tags.length &&
+      current.tags.every((tag, i) => tag === wanted.tags[i]) &&
+      sameAnnotations(current.annotations, wanted.annotations);
+    if (!same) return false;
+    let stored: string;
+    try {
+      stored = this.open(ref, existing);
+    } catch (error) {
+      // A value that cannot be opened is replaced, not compared.
+      if (error instanceof DecryptionFailed) return false;
+      throw error;
+    }
+    const a = Buffer.from(stored);
+    const b = Buffer.from(value);
+    return a.length === b.length && timingSafeEqual(a, b);
   }
 
   /** A new secret's item, revision 1, its value sealed and bound to the profile and name; shared with `accountId` if its visibility says so. */

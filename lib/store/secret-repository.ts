@@ -265,6 +265,14 @@ export class SecretRepository {
 
   /** Inserts a new secret; SecretAlreadyExists when the profile already has the name. */
   async create(item: SecretItem): Promise<void> {
+    if (await this.createOrRead(item)) throw new SecretAlreadyExists(item.name);
+  }
+
+  /**
+   * Inserts a new secret, or (in the same request) returns the item that already has its name,
+   * untouched; SecretAlreadyExists only where the store does not return that item.
+   */
+  async createOrRead(item: SecretItem): Promise<SecretItem | undefined> {
     const result = await this.send(
       new PutCommand({
         TableName: this.tableName,
@@ -273,11 +281,12 @@ export class SecretRepository {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
+    if (!conditionFailed(result)) return undefined;
+    if (!result.existing) throw new SecretAlreadyExists(item.name);
     // The SDK retries a 5xx, and a 5xx can come after the write took effect: then the
     // retry meets this very item (same id), which is a success, not a name clash.
-    if (conditionFailed(result) && !(result.existing && stringAttribute(result.existing, 'id') === item.id)) {
-      throw new SecretAlreadyExists(item.name);
-    }
+    if (stringAttribute(result.existing, 'id') === item.id) return undefined;
+    return unmarshall(result.existing as Record<string, AttributeValue>) as SecretItem;
   }
 
   /**

@@ -4,8 +4,9 @@ import { beforeAll } from 'vitest';
 import type { Operation } from '../support/handlers.js';
 
 /** The functions callers invoke (the stream publisher is Lambda's to invoke, with stream batches). */
-// The admin import is tested on its own (test/integration/import.test.ts), not fuzzed with the callers' operations.
-export type CallerOperation = Exclude<Operation, 'publish' | 'import'>;
+// The admin import and manifest apply are tested on their own (test/integration/import.test.ts,
+// manifests.test.ts), not fuzzed with the callers' operations.
+export type CallerOperation = Exclude<Operation, 'publish' | 'import' | 'apply'>;
 import { useHandlers, type Harness } from '../support/harness.js';
 import { marker } from './support.js';
 

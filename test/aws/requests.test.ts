@@ -95,6 +95,12 @@ describe('AWS requests of the packaged functions, through AWS_ENDPOINT_URL alone
     // The admin import: one conditional PutItem per secret, keeping its timestamps.
     const imported = { profileId: profile, name: 'imported', value: 'aws-mode-value', createdAt: '2024-05-01T12:00:00.000Z', updatedAt: '2024-05-01T12:00:00.000Z', lastAccessed: null };
     expect((await requestsOf(started.import, { secrets: [imported] })).requests).toEqual({ 'dynamodb:PutItem': 1 });
+    // Apply: a conditional PutItem, which answers with the item when the name is taken; an UpdateItem
+    // more only when the manifest changes it.
+    const manifest = (value: string) => ({ userProfileId: profile, apiVersion: 'smarter.sh/v1', kind: 'Secret', metadata: { name: 'applied', description: '', version: '1.0.0' }, spec: { config: { value } } });
+    expect((await requestsOf(started.apply, manifest('aws-mode-value'))).requests).toEqual({ 'dynamodb:PutItem': 1 });
+    expect((await requestsOf(started.apply, manifest('aws-mode-value'))).requests).toEqual({ 'dynamodb:PutItem': 1 });
+    expect((await requestsOf(started.apply, manifest('aws-mode-value-2'))).requests).toEqual({ 'dynamodb:PutItem': 1, 'dynamodb:UpdateItem': 1 });
     expect(stack.gateway.signatureErrors).toEqual([]);
     expect(stack.gateway.events).toEqual([]);
 
@@ -125,7 +131,9 @@ describe('AWS requests of the packaged functions, through AWS_ENDPOINT_URL alone
       ['secret.accessed', 'alice', 'bob'],
       ['secret.accessed', 'alice', 'bob'],
     ]);
-    expect(stack.gateway.events).toHaveLength(14);
+    // An apply that changed nothing wrote nothing, so it made no event.
+    expect(eventsOf('applied')).toEqual(['created', 'edited'].map((kind) => [EVENT_BUS, `secret.${kind}`]));
+    expect(stack.gateway.events).toHaveLength(16);
     const keys = stack.gateway.events.map((e) => e.Detail.idempotencyKey);
     expect(new Set(keys).size).toBe(keys.length);
     expect(JSON.stringify(stack.gateway.events)).not.toContain('aws-mode-value');

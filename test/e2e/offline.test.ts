@@ -335,7 +335,7 @@ describe('the secret-store CLI against npm start', () => {
   it('never takes a value from argv, and has --help for every command', async () => {
     expect((await cli(['put', 'argvKey', 'cli-argv-value'], { env: http })).code).toBe(2);
     expect((await cli(['get', 'argvKey'], { env: http })).code).toBe(5);
-    for (const command of ['get', 'put', 'ls', 'update', 'expire', 'rm', 'env', 'exec', 'apply', 'describe']) {
+    for (const command of ['get', 'put', 'ls', 'update', 'expire', 'rm', 'delete', 'env', 'exec', 'apply', 'describe']) {
       const help = await cli([command, '--help']);
       expect(help.code, command).toBe(0);
       expect(help.stdout, command).toMatch(new RegExp(`^Usage: secret-store ${command}`));
@@ -465,7 +465,8 @@ describe('the secret-store CLI against npm start', () => {
     const asJson = JSON.parse((await cli(['describe', 'manifest_key', '-o', 'json'], { env: http })).stdout);
     expect(asJson).toMatchObject({ kind: 'Secret', metadata: { annotations: [{ 'smarter.sh/owner': 'platform' }] }, spec: { config: { value: '********' } } });
     expect((await cli(['describe', 'noSuchKey'], { env: http })).code).toBe(5);
-    expect((await cli(['apply', '-f', '-'], { stdin: 'kind: Plugin\n', env: http })).code).toBe(2);
+    // Read by the apply function: a malformed manifest is its ValidationError.
+    expect((await cli(['apply', '-f', '-'], { stdin: 'kind: Plugin\n', env: http })).code).toBe(3);
     for (const result of [first, second, described]) expect(result.stdout + result.stderr).not.toContain('cli-manifest-value');
     expect(output).not.toContain('cli-manifest-value');
   });

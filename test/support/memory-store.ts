@@ -1,7 +1,8 @@
 // An in-memory SecretStore (the port SecretService takes) for fast unit tests. It keeps items in a
 // Map keyed by pk/sk and reproduces what SecretRepository's condition expressions decide:
 // - create: SecretAlreadyExists for a taken name, unless the stored item has the same id (the SDK
-//   retried a write that had taken effect: success, nothing written again);
+//   retried a write that had taken effect: success, nothing written again); createOrRead answers
+//   the stored item instead;
 // - recordAccess, expire, update: SecretNotFound when absent, SecretExpired when expiresAt <= now;
 //   expire refuses an `at` later than the current expiry (ValidationError); update sets only the fields given, `expiresAt: null` removes expiresAt/expiryShard/expiryDue,
 //   and an If-Match naming no current revision on a live secret is PreconditionFailed;
@@ -51,7 +52,7 @@ const byKeys = (a: string[], b: string[]): number => {
 export class MemorySecretStore implements SecretStore {
   private readonly items = new Map<string, SecretItem>();
   readonly calls: Record<Method, number> = {
-    create: 0, recordAccess: 0, nameOfId: 0, list: 0, expire: 0, update: 0,
+    create: 0, createOrRead: 0, recordAccess: 0, nameOfId: 0, list: 0, expire: 0, update: 0,
     delete: 0, dueInShard: 0, sweep: 0, sealedSecretsPage: 0, replaceToken: 0,
     readRequest: 0, createOnce: 0, updateOnce: 0, expireOnce: 0, deleteOnce: 0, sharedOwners: 0,
   };
@@ -86,6 +87,13 @@ export class MemorySecretStore implements SecretStore {
       return;
     }
     this.items.set(keyOf(item), structuredClone(item));
+  }
+
+  async createOrRead(item: SecretItem): Promise<SecretItem | undefined> {
+    this.calls.createOrRead += 1;
+    const existing = this.items.get(keyOf(item));
+    if (!existing) this.items.set(keyOf(item), structuredClone(item));
+    return existing && existing.id !== item.id ? structuredClone(existing) : undefined;
   }
 
   async recordAccess(ref: SecretRef, now: string, reader: Reader = { profileId: ref.profileId }): Promise<SecretItem> {

@@ -66,6 +66,21 @@ describe('create', () => {
   });
 });
 
+describe('createOrRead (apply)', () => {
+  it('is the same PutItem, and answers with the item that has the name, read from the failed condition', async () => {
+    dynamo.on(PutCommand).resolves({});
+    await expect(repository.createOrRead(item())).resolves.toBeUndefined();
+    dynamo.on(PutCommand).rejects(conditionFailed({ id: { S: '01JD8Z7Q2M5K3V9X4T6B8N0C1S' }, revision: { N: '4' }, tags: { L: [{ S: 'prod' }] } }));
+    await expect(repository.createOrRead(item())).resolves.toEqual({ id: '01JD8Z7Q2M5K3V9X4T6B8N0C1S', revision: 4, tags: ['prod'] });
+    expect(dynamo.commandCalls(PutCommand)[1]!.args[0].input).toMatchObject({ ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
+    // Its own item (an SDK retry) is its create; a refusal without the item is a clash, as for create.
+    dynamo.on(PutCommand).rejects(conditionFailed({ id: { S: '01JD8Z7Q2M5K3V9X4T6B8N0C1R' } }));
+    await expect(repository.createOrRead(item())).resolves.toBeUndefined();
+    dynamo.on(PutCommand).rejects(conditionFailed());
+    await expect(repository.createOrRead(item())).rejects.toMatchObject({ name: 'SecretAlreadyExists' });
+  });
+});
+
 describe('nameOfId', () => {
   it('finds the name through the id index, and answers another profile\'s id as an unknown one', async () => {
     dynamo.on(QueryCommand).resolves({ Items: [{ pk: 'PROFILE#alice', sk: 'SECRET#apiKey', idKey: 'ID#X' }] });
