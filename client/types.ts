@@ -18,6 +18,11 @@ export interface Secret {
   visibility: 'private' | 'account';
   /** The owning profile. */
   owner: string;
+  /** The version of the current value (or, in a get of a version, of the value answered). */
+  valueVersion: number;
+  /** When it was deleted, and when it will be destroyed: null unless deleted. */
+  deletedAt: string | null;
+  purgesAt: string | null;
 }
 
 export interface SecretWithValue extends Secret {

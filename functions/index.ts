@@ -10,9 +10,11 @@ import sweep from './sweep/config.js';
 import rotate from './rotate/config.js';
 import publish from './publish/config.js';
 import importSecrets from './import/config.js';
+import versions from './versions/config.js';
+import restore from './restore/config.js';
 import apply from './apply/config.js';
 
-export const FUNCTIONS = { create, get, list, expire, update, delete: remove, sweep, rotate, publish, import: importSecrets, apply } satisfies Record<string, FunctionConfig>;
+export const FUNCTIONS = { create, get, list, expire, update, delete: remove, versions, restore, sweep, rotate, publish, import: importSecrets, apply } satisfies Record<string, FunctionConfig>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
 
@@ -29,6 +31,8 @@ const HANDLER_MODULES: Record<FunctionName, () => Promise<{ handler: unknown }>>
   sweep: () => import('./sweep/handler.js'),
   rotate: () => import('./rotate/handler.js'),
   publish: () => import('./publish/handler.js'),
+  versions: () => import('./versions/handler.js'),
+  restore: () => import('./restore/handler.js'),
   import: () => import('./import/handler.js'),
   apply: () => import('./apply/handler.js'),
 };

@@ -57,6 +57,8 @@ const serviceWith = (serviceKeys: ServiceKeys) =>
     now: () => new Date(),
     newId: () => ulid(),
     onDamaged: (profileId, reference) => logger.error('damaged secret left out of a list', { profileId, reference }),
+    valueVersions: config.VALUE_VERSIONS,
+    recoveryDays: config.RECOVERY_DAYS,
   });
 
 // Without keys the service does everything that never touches a value or a cursor.

@@ -18,7 +18,7 @@ export interface HttpRequest {
 /** Route key and path parameters as API Gateway would derive them from the path. */
 function route(method: string, path: string): { routeKey: string; pathParameters?: Record<string, string> } {
   if (path === '/manifests') return { routeKey: `${method} /manifests` };
-  const match = /^\/secrets\/([^/]+)(\/expire)?$/.exec(path);
+  const match = /^\/secrets\/([^/]+)(\/expire|\/versions|\/restore)?$/.exec(path);
   if (!match) return { routeKey: `${method} /secrets` };
   return {
     routeKey: `${method} /secrets/{name}${match[2] ?? ''}`,

@@ -4,7 +4,9 @@ import { defineFunction } from '../definition.js';
 export default defineFunction({
   route: { method: 'POST', path: '/manifests', bodyTypes: ['application/json', 'application/yaml'] },
   profile: 'required',
-  // PutItem: the conditional create, which answers with the item that has the name; UpdateItem: the change.
-  dynamodb: { table: ['PutItem', 'UpdateItem'] },
+  // PutItem: the conditional create, which answers with the item that has the name; UpdateItem: the
+  // change; GetItem and DeleteItem: a new value is a new version (read, then written with the
+  // previous one kept and the oldest removed).
+  dynamodb: { table: ['PutItem', 'UpdateItem', 'GetItem', 'DeleteItem'] },
   keys: true,
 });

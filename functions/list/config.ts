@@ -1,7 +1,7 @@
 import { defineFunction } from '../definition.js';
 
 export default defineFunction({
-  route: { method: 'GET', path: '/secrets', query: ['limit', 'cursor', 'tag', 'prefix', 'expired', 'scope'] },
+  route: { method: 'GET', path: '/secrets', query: ['limit', 'cursor', 'tag', 'prefix', 'expired', 'deleted', 'scope'] },
   profile: 'required',
   // byAccount: scope=account lists what the caller's account shares.
   dynamodb: { table: ['Query'], byAccount: ['Query'] },

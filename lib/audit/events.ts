@@ -6,6 +6,8 @@ export type AuditEventType =
   | 'secret.accessed'
   | 'secret.expired'
   | 'secret.deleted'
+  | 'secret.restored'
+  | 'secret.purged'
   | 'secret.rotated';
 
 export interface AuditEventDetail {
@@ -17,6 +19,8 @@ export interface AuditEventDetail {
   name: string;
   id: string;
   revision: number;
+  /** The version of the value it holds then (1 for secrets from before versions). */
+  valueVersion: number;
   /** secret.accessed: the profile that read it (its owner, or a member of the account it is shared with). */
   readBy?: string;
 }

@@ -28,8 +28,12 @@ export function auditTypeOf(record: DynamoDBRecord): AuditEventType | null {
       return 'secret.created';
     case 'REMOVE':
       // TTL deletions are DynamoDB's own: a swept tombstone reaching the end of its retention.
-      return record.userIdentity?.type === 'Service' ? null : 'secret.deleted';
+      if (record.userIdentity?.type === 'Service') return null;
+      // A deleted secret removed at the end of its window; without a deletion before, a forced delete.
+      return text(before, 'deletedAt') !== undefined ? 'secret.purged' : 'secret.deleted';
     case 'MODIFY': {
+      if (text(after, 'deletedAt') !== undefined && text(before, 'deletedAt') === undefined) return 'secret.deleted';
+      if (text(after, 'deletedAt') === undefined && text(before, 'deletedAt') !== undefined) return 'secret.restored';
       if (text(after, 'sweptAt') !== undefined && text(before, 'sweptAt') === undefined) {
         const expiredByChange = (text(before, 'expiresAt') ?? '') <= (text(before, 'updatedAt') ?? '');
         return expiredByChange ? null : 'secret.expired';
@@ -72,6 +76,7 @@ export function auditEventOf(record: DynamoDBRecord): AuditEvent | null {
       name: text(image, 'name') ?? '',
       id: text(image, 'id') ?? '',
       revision: number(image, 'revision') ?? 0,
+      valueVersion: number(image, 'valueVersion') ?? 1,
       ...(type === 'secret.accessed' && { readBy: text(image, 'lastReader') ?? text(image, 'profileId') ?? '' }),
     },
   };

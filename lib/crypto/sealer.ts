@@ -10,10 +10,14 @@ export interface SealedValue {
   binding: string;
 }
 
-/** What a sealed value is bound to. */
+/**
+ * What a sealed value is bound to: its row, and the version of the value. Values sealed before
+ * versions existed have none (their rows carry no `valueVersion`) and are bound to the row alone.
+ */
 export interface SealContext {
   profileId: string;
   name: string;
+  version?: number;
 }
 
 export class UnsealError extends Error {
@@ -123,6 +127,12 @@ export class Sealer {
     });
   }
 
+  /** The same token bound to another context (a value moved into its version's row), once its binding to `from` verifies. */
+  rebind(from: SealContext, to: SealContext, sealed: SealedValue): SealedValue {
+    if (!this.isBound(from, sealed)) throw new UnsealError('token is not bound to this secret');
+    return { token: sealed.token, binding: bindingMac(this.bindingKeys[this.sealingKey]!, to, sealed.token).toString('base64url') };
+  }
+
   /** Re-encrypts under the sealing key, keeping the token's timestamp; the binding follows. */
   rotate(context: SealContext, sealed: SealedValue): SealedValue {
     this.open(context, sealed);
@@ -139,7 +149,7 @@ export const keyFingerprint = (key: string): string =>
 function bindingMac(key: KeyObject, context: SealContext, token: string): Buffer {
   // Length prefixes keep ("ab", "c") and ("a", "bc") distinct. One buffer, sized exactly so
   // every byte is written, and one update: measurably cheaper than three prefixed updates.
-  const parts = [context.profileId, context.name, token];
+  const parts = [context.profileId, context.name, token, ...(context.version === undefined ? [] : [String(context.version)])];
   // Stryker disable next-line StringLiteral: equivalent; an empty encoding name means UTF-8, Node's default
   const input = Buffer.allocUnsafe(parts.reduce((n, part) => n + 4 + Buffer.byteLength(part, 'utf8'), 0));
   let offset = 0;

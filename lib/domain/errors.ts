@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'SecretAlreadyExists'
   | 'AmbiguousSecretName'
   | 'SecretExpired'
+  | 'VersionNotFound'
+  | 'VersionDestroyed'
   | 'PreconditionFailed'
   | 'IdempotencyKeyReused'
   | 'PayloadTooLarge'
@@ -78,8 +80,31 @@ export class SecretAlreadyExists extends SecretStoreError {
   override readonly name = 'SecretAlreadyExists';
   readonly status = 409;
   readonly title = 'Secret already exists';
-  constructor(name: string) {
-    super(`A secret named '${name}' already exists.`);
+  /** `purgesAt`: the one of that name is deleted, and keeps its name until then. */
+  constructor(name: string, purgesAt?: string) {
+    super(
+      purgesAt === undefined
+        ? `A secret named '${name}' already exists.`
+        : `A secret named '${name}' is deleted and keeps its name until ${purgesAt}: restore it, or delete it with force=true.`,
+    );
+  }
+}
+
+export class VersionNotFound extends SecretStoreError {
+  override readonly name = 'VersionNotFound';
+  readonly status = 404;
+  readonly title = 'Version not found';
+  constructor(name: string, version: number) {
+    super(`The secret '${name}' has no version ${version}.`);
+  }
+}
+
+export class VersionDestroyed extends SecretStoreError {
+  override readonly name = 'VersionDestroyed';
+  readonly status = 410;
+  readonly title = 'Version destroyed';
+  constructor(name: string, version: number) {
+    super(`Version ${version} of the secret '${name}' is destroyed.`);
   }
 }
 

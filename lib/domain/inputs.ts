@@ -6,31 +6,41 @@ import { TAG, accountId, secretId, secretName, timestamp, userProfileId } from '
 export const LIST_LIMIT_DEFAULT = 50;
 export const LIST_LIMIT_MAX = 100;
 
+/** A version number: 1 is a secret's first value. */
+export const valueVersion = z.int({ error: 'must be a whole number from 1' }).check(z.minimum(1, { error: 'must be a whole number from 1' }));
+// A number (direct invocation) or its digits (a query string).
+const digitsAsNumber = (rule: z.ZodMiniType<number>) => z.pipe(z.transform((v: unknown) => (typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : v)), rule);
+
 export const createInput = z.strictObject(CREATE_SHAPE);
 export type CreateInput = z.output<typeof createInput>;
 
-export const updateInput = z.strictObject(UPDATE_SHAPE).check(
+export const updateInput = z.strictObject({ ...UPDATE_SHAPE, restoreVersion: z.optional(valueVersion) }).check(
   z.refine((u) => Object.values(u).some((v) => v !== undefined), {
-    message: `must name at least one of ${UPDATABLE.join(', ')}`,
+    message: `must name at least one of ${[...UPDATABLE, 'restoreVersion'].join(', ')}`,
   }),
+  z.refine((u) => u.value === undefined || u.restoreVersion === undefined, { message: 'cannot come with value: it sets the value', path: ['restoreVersion'] }),
 );
 export type UpdateInput = z.output<typeof updateInput>;
 
 export const expireInput = z.strictObject({ name: secretName, at: z.optional(timestamp) });
 
-/** A get names the secret by name (and, for one shared in the account, maybe its owner), or (direct invocation only) by id. */
+/**
+ * A get names the secret by name (and, for one shared in the account, maybe its owner; and maybe
+ * the version of the value), or (direct invocation only) by id.
+ */
 export const getInput = z.pipe(
   z
-    .strictObject({ name: z.optional(secretName), id: z.optional(secretId), owner: z.optional(userProfileId) })
+    .strictObject({ name: z.optional(secretName), id: z.optional(secretId), owner: z.optional(userProfileId), version: z.optional(digitsAsNumber(valueVersion)) })
     .check(
       z.refine((g) => (g.name === undefined) !== (g.id === undefined), {
         message: 'name exactly one of name or id',
         path: ['name'],
       }),
       z.refine((g) => g.owner === undefined || g.id === undefined, { message: 'goes with name, not id', path: ['owner'] }),
+      z.refine((g) => g.version === undefined || g.id === undefined, { message: 'goes with name, not id', path: ['version'] }),
     ),
-  z.transform((g: { name?: string; id?: string; owner?: string }) =>
-    g.id !== undefined ? { id: g.id } : { name: g.name!, ...(g.owner !== undefined && { owner: g.owner }) },
+  z.transform((g: { name?: string; id?: string; owner?: string; version?: number }) =>
+    g.id !== undefined ? { id: g.id } : { name: g.name!, ...(g.owner !== undefined && { owner: g.owner }), ...(g.version !== undefined && { version: g.version }) },
   ),
 );
 
@@ -48,12 +58,21 @@ export const listInput = z.strictObject({
   tag: z.optional(z.string().check(z.regex(TAG, 'must be a valid tag'))),
   prefix: z.optional(z.string().check(z.maxLength(128), z.regex(/^[a-zA-Z0-9_]*$/, 'must be letters, digits and underscores'))),
   expired: z.optional(z.enum(['exclude', 'include', 'only'])),
+  /** Deleted secrets, waiting for their purge: left out by default. */
+  deleted: z.optional(z.enum(['exclude', 'include', 'only'])),
   /** `own` (default): the caller's secrets; `account`: every secret shared with the caller's account. */
   scope: z.optional(z.enum(['own', 'account'])),
 });
 export type ListInput = z.output<typeof listInput>;
 
-export const deleteInput = z.strictObject({ name: secretName });
+/** `force`: at once, with no recovery window (`true` in a query string). */
+export const deleteInput = z.strictObject({
+  name: secretName,
+  force: z.optional(z.pipe(z.transform((v: unknown) => (v === 'true' ? true : v === 'false' ? false : v)), z.boolean({ error: 'must be true or false' }))),
+});
+
+/** What names one secret and nothing else (versions, restore). */
+export const nameInput = z.strictObject({ name: secretName });
 
 /** Most secrets one import invocation writes: one conditional PutItem each, well inside a timeout. */
 export const IMPORT_BATCH_MAX = 25;

@@ -92,6 +92,13 @@ export const SECRET_ATTRIBUTES = {
   }),
   /** The owning profile: members of an account read secrets of others. */
   owner: attribute({ type: text, public: true, stored: 'never', derive: { from: ['profileId'], value: (item) => item.profileId } }),
+  /** The version of the current value: 1 when created (and in items from before versions), one more for each change of value. */
+  valueVersion: attribute({ type: number, public: true, stored: 'while-set', derive: { from: ['valueVersion'], value: (item) => item.valueVersion ?? 1 } }),
+  /** When the secret was deleted, and when the sweep destroys it: absent while it is not deleted. */
+  deletedAt: attribute({ type: z.nullable(text), public: true, stored: 'while-set', derive: { from: ['deletedAt'], value: (item) => item.deletedAt ?? null } }),
+  purgesAt: attribute({ type: z.nullable(text), public: true, stored: 'while-set', derive: { from: ['purgesAt'], value: (item) => item.purgesAt ?? null } }),
+  /** When the current value was set: its version's createdAt once it is an earlier one. */
+  valueUpdatedAt: attribute({ type: text, stored: 'while-set' }),
   // Stryker disable ObjectLiteral,StringLiteral: equivalent; the specs of attributes the Secret does not show are read by the type system only (SecretItem), never at run time
   /** The account a shared secret is shared with, and the sparse account index's keys: present only while shared. */
   accountId: attribute({ type: text, stored: 'while-set' }),

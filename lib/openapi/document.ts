@@ -8,6 +8,8 @@ import type { FunctionConfig } from '../../functions/definition.js';
 import { FUNCTIONS, type FunctionName } from '../../functions/index.js';
 import {
   AmbiguousSecretName,
+  VersionDestroyed,
+  VersionNotFound,
   DecryptionFailed,
   IdempotencyKeyReused,
   InternalError,
@@ -40,6 +42,8 @@ const ERRORS: SecretStoreError[] = [
   new SecretNotFound('name'),
   new SecretAlreadyExists('name'),
   new AmbiguousSecretName('name', []),
+  new VersionNotFound('name', 2),
+  new VersionDestroyed('name', 1),
   new SecretExpired('name'),
   new PreconditionFailed('name'),
   new PayloadTooLarge(''),
@@ -67,6 +71,9 @@ const SECRET_FIELDS: Record<string, { description: string } & JsonSchema> = {
   revision: { description: 'Starts at 1 and grows with every change; the ETag, for If-Match.', type: 'integer', minimum: 1 },
   visibility: { description: '`private` (the default): only its owner reads it. `account`: every member of the owner\'s account reads it too; only the owner changes or deletes it.' },
   owner: { description: 'The profile that owns it.' },
+  valueVersion: { description: 'The version of the current value (of the value answered, in a get of a version): 1 when created, one more for each change of value.', type: 'integer', minimum: 1 },
+  deletedAt: { description: 'When it was deleted (UTC), or null: a deleted secret can be restored until `purgesAt`.', format: 'date-time' },
+  purgesAt: { description: 'When a deleted secret is destroyed with its versions (UTC), or null.', format: 'date-time' },
 };
 
 /** JSON Schema of what a zod schema accepts (`input`) or gives (`output`), with the rules zod cannot express added. */
@@ -207,6 +214,7 @@ function listParameters() {
     tag: 'Only secrets with this tag.',
     prefix: 'Only names that start with this.',
     expired: 'Whether expired secrets are left out (`exclude`, the default), included or the only ones.',
+    deleted: 'Whether deleted secrets (restorable until their `purgesAt`) are left out (`exclude`, the default), included or the only ones.',
     scope: '`own` (the default): the caller\'s secrets. `account`: every secret shared with the caller\'s account, its own included, sorted by name then owner (400 for a caller without an account).',
   };
   return FUNCTIONS.list.route.query.map((name) => ({
@@ -253,17 +261,21 @@ const OPERATIONS: Record<Routed, { summary: string; description?: string; body?:
     summary: 'Read a secret and its value',
     description:
       'Records `lastAccessed`. 410 once `expiresAt` has passed, whether or not the sweep has run. The caller\'s own secret of that name; without one, the secret a member of the caller\'s account shares under that name (409 AmbiguousSecretName, listing the owners, when several do: name one with `owner`).',
-    parameters: [PARAMETERS.name, PARAMETERS.owner],
+    parameters: [
+      PARAMETERS.name,
+      PARAMETERS.owner,
+      { name: 'version', in: 'query', required: false, description: 'The value of this version (see the versions route) instead of the current one.', schema: { type: 'integer', minimum: 1 } },
+    ],
     success: { 200: { description: 'The secret with its value.', headers: SECRET_HEADERS, content: json(ref('SecretWithValue')) } },
-    errors: ['SecretNotFound', 'AmbiguousSecretName', 'SecretExpired', 'DecryptionFailed', 'SecretDamaged'],
+    errors: ['SecretNotFound', 'AmbiguousSecretName', 'SecretExpired', 'VersionNotFound', 'VersionDestroyed', 'DecryptionFailed', 'SecretDamaged'],
   },
   update: {
     summary: 'Change some of a secret\'s fields',
-    description: 'Only the fields named change; `expiresAt: null` clears the expiry. The name cannot change.',
+    description: 'Only the fields named change; `expiresAt: null` clears the expiry. The name cannot change. A new `value`, or `restoreVersion` (an earlier version\'s value), is a new version of the value.',
     body: jsonSchema(updateInput),
     parameters: [PARAMETERS.name, PARAMETERS.ifMatch, PARAMETERS.idempotencyKey],
     success: { 200: { description: 'The changed secret.', headers: { ...SECRET_HEADERS, ...REPLAY_HEADERS }, content: json(ref('Secret')) } },
-    errors: ['SecretNotFound', 'SecretExpired', 'PreconditionFailed', 'IdempotencyKeyReused', 'SecretDamaged'],
+    errors: ['SecretNotFound', 'SecretExpired', 'PreconditionFailed', 'IdempotencyKeyReused', 'VersionNotFound', 'VersionDestroyed', 'DecryptionFailed', 'SecretDamaged'],
   },
   expire: {
     summary: 'Expire a secret now or at a time',
@@ -289,9 +301,28 @@ const OPERATIONS: Record<Routed, { summary: string; description?: string; body?:
   },
   delete: {
     summary: 'Delete a secret',
-    parameters: [PARAMETERS.name, PARAMETERS.idempotencyKey],
-    success: { 204: { description: 'Deleted.', headers: REPLAY_HEADERS } },
+    description: 'Schedules the deletion: the secret answers 404 from now on and can be restored until `purgesAt` (RECOVERY_DAYS). `force=true` deletes it now, with every version of its value.',
+    parameters: [
+      PARAMETERS.name,
+      { name: 'force', in: 'query', required: false, description: 'Delete at once, with no recovery window.', schema: { type: 'string', enum: ['true', 'false'] } },
+      PARAMETERS.idempotencyKey,
+    ],
+    success: { 204: { description: 'Deleted, or scheduled for deletion.', headers: REPLAY_HEADERS } },
     errors: ['SecretNotFound', 'IdempotencyKeyReused'],
+  },
+  versions: {
+    summary: 'List the versions of a secret\'s value (never values)',
+    description: 'Newest first: the current version, then the earlier ones kept (VALUE_VERSIONS in all). Records no access.',
+    parameters: [PARAMETERS.name],
+    success: { 200: { description: 'The versions.', content: json(ref('VersionList')) } },
+    errors: ['SecretNotFound'],
+  },
+  restore: {
+    summary: 'Restore a deleted secret',
+    description: 'Within its recovery window, as it was: value, versions, sharing and expiry. A secret that is not deleted is answered as it is.',
+    parameters: [PARAMETERS.name],
+    success: { 200: { description: 'The restored secret.', headers: SECRET_HEADERS, content: json(ref('Secret')) } },
+    errors: ['SecretNotFound'],
   },
 };
 
@@ -387,6 +418,27 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
         SecretManifest: { ...jsonSchema(secretManifest), description: 'A Smarter Secret manifest, as `secret-store apply` and Smarter read it.' },
         AppliedManifest: appliedManifestSchema(),
+        VersionList: {
+          type: 'object',
+          properties: {
+            items: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  version: { type: 'integer', minimum: 1 },
+                  createdAt: { type: 'string', format: 'date-time', description: 'When this value was set.' },
+                  current: { type: 'boolean' },
+                  destroyed: { type: 'boolean', description: 'Its value is gone: the secret expired and was swept.' },
+                },
+                required: ['version', 'createdAt', 'current', 'destroyed'],
+                additionalProperties: false,
+              },
+            },
+          },
+          required: ['items'],
+          additionalProperties: false,
+        },
         Problem: problemSchema(),
         FieldError: {
           type: 'object',

@@ -5,6 +5,8 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { KeysTooOld, UnsealError, type SealContext, type SealedValue, type Sealer } from '../crypto/sealer.js';
 import {
   AmbiguousSecretName,
+  VersionDestroyed,
+  VersionNotFound,
   DecryptionFailed,
   PreconditionFailed,
   SecretAlreadyExists,
@@ -23,13 +25,14 @@ import {
   expiryIndexEntry,
   shareIndexEntry,
   type Reader,
+  type VersionItem,
   type Once,
   type RequestRecord,
   type SecretChanges,
   type SecretRef,
   type SecretRepository,
 } from '../store/secret-repository.js';
-import { allExpiryShards, idIndexKey, secretKey, type PrimaryKey } from '../store/table.js';
+import { allExpiryShards, idIndexKey, secretKey, versionKey, type PrimaryKey } from '../store/table.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { KeyedRequest, type KeyedOperation } from './requests.js';
 
@@ -60,6 +63,18 @@ export interface SecretServiceDeps {
   onDamaged?: (profileId: string, reference: string) => void;
   /** Names one write, so that its SDK retries recognise it (random by default). */
   newWriteToken?: () => string;
+  /** Versions of a value kept, the current one included (VALUE_VERSIONS; 10 by default). */
+  valueVersions?: number;
+  /** Days a deleted secret can be restored (RECOVERY_DAYS; 7 by default; 0 deletes at once). */
+  recoveryDays?: number;
+}
+
+/** A version of a secret's value, as `versions` lists it: never the value. */
+export interface SecretVersion {
+  version: number;
+  createdAt: string;
+  current: boolean;
+  destroyed: boolean;
 }
 
 export type SecretWithValue = Secret & { value: string };
@@ -76,7 +91,7 @@ export interface WriteOptions {
  * A secret is named by its name (the caller's own, else one shared with the caller's account;
  * `owner` names whose) or (direct invocation, own secrets only) by its id.
  */
-export type SecretLookup = { name: string; owner?: string } | { id: string };
+export type SecretLookup = { name: string; owner?: string; version?: number } | { id: string };
 
 /** What the import did with one secret: written, or left alone because its owner has the name. */
 export interface ImportResult {
@@ -172,17 +187,19 @@ export class SecretService {
       const item = this.newItem(profileId, input, { createdAt: now, updatedAt: now, lastAccessed: null }, undefined);
       const existing = await this.deps.repository.createOrRead(item);
       if (!existing) return { secret: toSecret(item, now, input.name), outcome: 'created' };
+      if (existing.deletedAt !== undefined) throw new SecretAlreadyExists(input.name, existing.purgesAt ?? undefined);
       const current = toSecret(existing, now, input.name);
       if (current.expired) throw new SecretExpired(input.name);
-      if (this.isAsAsked(ref, existing, current, item, input.value)) return { secret: current, outcome: 'unchanged' };
+      const asked = this.isAsAsked(ref, existing, current, item, input.value);
+      if (asked.fields && asked.value) return { secret: current, outcome: 'unchanged' };
       // Every field a manifest says, as create would set it: what the manifest leaves out goes back to its default, an expiry to none.
       // Visibility is no manifest field: applying leaves a secret shared or private as it is.
       const created: Record<string, unknown> = createdAttributes(input);
       const fields = Object.fromEntries(UPDATABLE.filter((field) => field !== 'value' && field !== 'visibility').map((field) => [field, created[field] ?? null]));
-      const changes = { ...fields, token: item.token, binding: item.binding } as SecretChanges;
+      // A new value is a new version, kept in the history as any change of value is.
+      const changes = { ...fields, ...(asked.value ? {} : { value: input.value }) } as UpdateInput;
       try {
-        const changed = await this.deps.repository.update(ref, changes, now, this.writeToken(), [existing.revision]);
-        return { secret: toSecret(changed, now, input.name), outcome: 'configured' };
+        return { secret: await this.update(profileId, input.name, changes, [existing.revision]), outcome: 'configured' };
       } catch (error) {
         if (!(error instanceof PreconditionFailed || error instanceof SecretNotFound)) throw error;
       }
@@ -191,8 +208,8 @@ export class SecretService {
     throw new ServiceUnavailable('database');
   }
 
-  /** Whether the stored secret already is `wanted` (a new item of the same name) with `value`: fields first, then the value. */
-  private isAsAsked(ref: SecretRef, existing: SecretItem, current: Secret, wanted: SecretItem, value: string): boolean {
+  /** Whether the stored secret already has `wanted`'s fields (a new item of the same name), and `value`. */
+  private isAsAsked(ref: SecretRef, existing: SecretItem, current: Secret, wanted: SecretItem, value: string): { fields: boolean; value: boolean } {
     const sameAnnotations = (a: Record<string, string>, b: Record<string, string>) =>
       Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => Object.hasOwn(b, k) && b[k] === v);
     const same =
@@ -202,18 +219,17 @@ export class SecretService {
       current.tags.length === wanted.tags.length &&
       current.tags.every((tag, i) => tag === wanted.tags[i]) &&
       sameAnnotations(current.annotations, wanted.annotations);
-    if (!same) return false;
     let stored: string;
     try {
       stored = this.open(ref, existing);
     } catch (error) {
       // A value that cannot be opened is replaced, not compared.
-      if (error instanceof DecryptionFailed) return false;
+      if (error instanceof DecryptionFailed) return { fields: same, value: false };
       throw error;
     }
     const a = Buffer.from(stored);
     const b = Buffer.from(value);
-    return a.length === b.length && timingSafeEqual(a, b);
+    return { fields: same, value: a.length === b.length && timingSafeEqual(a, b) };
   }
 
   /** A new secret's item, revision 1, its value sealed and bound to the profile and name; shared with `accountId` if its visibility says so. */
@@ -229,7 +245,9 @@ export class SecretService {
       ...createdAttributes(input),
       ...times,
       revision: 1,
-      ...this.seal(ref, input.value),
+      valueVersion: 1,
+      valueUpdatedAt: times.updatedAt,
+      ...this.seal({ ...ref, version: 1 }, input.value),
       ...(input.expiresAt != null && expiryIndexEntry(ref, input.expiresAt)),
       ...share,
     } as SecretItem;
@@ -245,8 +263,9 @@ export class SecretService {
     const now = this.deps.now().toISOString();
     if ('id' in lookup) return this.read({ profileId, name: await this.deps.repository.nameOfId(profileId, lookup.id) }, reader, now);
     const owner = lookup.owner ?? profileId;
+    const version = lookup.version;
     try {
-      return await this.read({ profileId: owner, name: lookup.name }, reader, now);
+      return await this.read({ profileId: owner, name: lookup.name }, reader, now, version);
     } catch (error) {
       if (!(error instanceof SecretNotFound) || lookup.owner !== undefined || accountId === undefined) throw error;
     }
@@ -255,13 +274,55 @@ export class SecretService {
     const candidates = live.length > 0 ? live : shared;
     if (candidates.length === 0) throw new SecretNotFound(lookup.name);
     if (candidates.length > 1) throw new AmbiguousSecretName(lookup.name, candidates.map((o) => o.profileId));
-    return this.read({ profileId: candidates[0]!.profileId, name: lookup.name }, reader, now);
+    return this.read({ profileId: candidates[0]!.profileId, name: lookup.name }, reader, now, version);
   }
 
-  private async read(ref: SecretRef, reader: Reader, now: string): Promise<SecretWithValue> {
+  /** Reads the secret (recording the access), and the value of `version` (the current one by default). */
+  private async read(ref: SecretRef, reader: Reader, now: string, version?: number): Promise<SecretWithValue> {
     const item = await this.deps.repository.recordAccess(ref, now, reader);
-    const value = this.open(ref, item);
-    return { ...toSecret(item, now, ref.name), value };
+    const secret = toSecret(item, now, ref.name);
+    if (version === undefined || version === secret.valueVersion) return { ...secret, value: this.open(ref, item) };
+    return { ...secret, valueVersion: version, value: await this.versionValue(ref, version, secret.valueVersion) };
+  }
+
+  /** An earlier version's value: VersionNotFound past the current one, VersionDestroyed once it is gone. */
+  private async versionValue(ref: SecretRef, version: number, current: number): Promise<string> {
+    if (version > current) throw new VersionNotFound(ref.name, version);
+    const held = await this.deps.repository.readVersion(ref, version);
+    if (!held) throw new VersionDestroyed(ref.name, version);
+    return this.open({ ...ref, version }, held);
+  }
+
+  /** The versions a secret holds, newest first: the current one, then the earlier ones kept. Never values; no access recorded. */
+  async versions(profileId: string, name: string): Promise<SecretVersion[]> {
+    const ref = { profileId, name };
+    const [item, earlier] = await Promise.all([this.deps.repository.readSecret(ref), this.deps.repository.versionsOf(ref)]);
+    if (!item || item.deletedAt !== undefined) throw new SecretNotFound(name);
+    const current = toSecret(item, this.deps.now().toISOString(), name);
+    return [
+      { version: current.valueVersion, createdAt: item.valueUpdatedAt ?? item.createdAt, current: true, destroyed: typeof item.token !== 'string' },
+      ...earlier
+        .filter((v) => v.valueVersion < current.valueVersion)
+        .sort((a, b) => b.valueVersion - a.valueVersion)
+        .map((v) => ({ version: v.valueVersion, createdAt: v.createdAt, current: false, destroyed: false })),
+    ];
+  }
+
+  /**
+   * Brings back a deleted secret within its window, as it was; a secret that is not deleted is
+   * answered as it is. SecretNotFound when absent or past its window.
+   */
+  async restore(profileId: string, name: string): Promise<Secret> {
+    const ref = { profileId, name };
+    for (let attempt = 1; attempt <= CHANGE_ATTEMPTS; attempt += 1) {
+      const now = this.deps.now().toISOString();
+      const item = await this.deps.repository.readSecret(ref);
+      if (!item || (item.purgesAt != null && item.purgesAt <= now)) throw new SecretNotFound(name);
+      if (item.deletedAt === undefined) return toSecret(item, now, name);
+      const restored = await this.deps.repository.restoreDeleted(ref, item, now, this.writeToken());
+      if (restored) return toSecret(restored, now, name);
+    }
+    throw new ServiceUnavailable('database');
   }
 
   /** The caller's own secrets, or (`scope: 'account'`) every secret shared with the caller's account. */
@@ -271,12 +332,13 @@ export class SecretService {
     const limit = input.limit ?? LIST_LIMIT_DEFAULT;
     const account = input.scope === 'account' ? sharingAccount(accountId, 'scope') : undefined;
     // A cursor holds only for the query (and the account) it was made for.
-    const scope = { profileId, query: JSON.stringify([input.prefix ?? '', input.tag ?? null, expired, ...(account === undefined ? [] : [account])]) };
+    const deleted = input.deleted ?? 'exclude';
+    const scope = { profileId, query: JSON.stringify([input.prefix ?? '', input.tag ?? null, expired, ...(deleted === 'exclude' ? [] : [deleted]), ...(account === undefined ? [] : [account])]) };
     const sealer = this.deps.keys.sealer();
     const after = input.cursor === undefined ? undefined : this.withKeysInHand(sealer, (keys) => decodeCursor(keys.cursorKeys, scope, input.cursor!));
     const page = await this.deps.repository.list(
       profileId,
-      { prefix: input.prefix, tag: input.tag, expired, limit, after, ...(account !== undefined && { account }) },
+      { prefix: input.prefix, tag: input.tag, expired, deleted, limit, after, ...(account !== undefined && { account }) },
       now,
     );
     return {
@@ -308,28 +370,103 @@ export class SecretService {
     return toSecret(item, now, name);
   }
 
+  /**
+   * Changes the fields given. A change of value (`value`, or `restoreVersion`: an earlier version's
+   * value) is a new version: the secret is read, then changed with its previous value kept as a
+   * version and the oldest beyond the history removed, in one transaction.
+   */
   async update(profileId: string, name: string, input: UpdateInput, expected?: RevisionMatch, options: WriteOptions = {}): Promise<Secret> {
     const ref = { profileId, name };
-    const { value, ...fields } = input;
+    const { value, restoreVersion, ...fields } = input;
     const metadata = fields.visibility === 'account' ? { ...fields, accountId: sharingAccount(options.accountId) } : fields;
-    const sealed = value === undefined ? {} : this.seal(ref, value);
-    if (options.idempotencyKey !== undefined) {
-      const request = this.keyed(options, 'update', name, { ...fields, ifMatch: expected ?? null }, value);
-      return this.changeOnce(ref, request, options, () => ({ ...metadata, ...sealed }), (record, revision, now, write) =>
-        this.deps.repository.updateOnce(ref, { ...metadata, ...sealed }, now, write, expected, { record, revision }),
+    const request =
+      options.idempotencyKey === undefined ? undefined : this.keyed(options, 'update', name, { ...fields, ...(restoreVersion !== undefined && { restoreVersion }), ifMatch: expected ?? null }, value);
+    if (value !== undefined || restoreVersion !== undefined) return this.changeValue(ref, metadata, value ?? { restoreVersion: restoreVersion! }, expected, options, request);
+    if (request) {
+      return this.changeOnce(ref, request, options, () => metadata, (record, revision, now, write) =>
+        this.deps.repository.updateOnce(ref, metadata, now, write, expected, { record, revision }),
       );
     }
     const now = this.deps.now().toISOString();
-    const item = await this.deps.repository.update(ref, { ...metadata, ...sealed }, now, this.writeToken(), expected);
+    const item = await this.deps.repository.update(ref, metadata, now, this.writeToken(), expected);
     return toSecret(item, now, name);
   }
 
-  async delete(profileId: string, name: string, options: WriteOptions = {}): Promise<void> {
+  /** A change of value, as a new version (see update); read again when the secret moved on meanwhile. */
+  private async changeValue(
+    ref: SecretRef,
+    metadata: SecretChanges,
+    value: string | { restoreVersion: number },
+    expected: RevisionMatch | undefined,
+    options: WriteOptions,
+    request: KeyedRequest | undefined,
+  ): Promise<Secret> {
+    const keep = this.deps.valueVersions ?? 10;
+    for (let attempt = 1; attempt <= CHANGE_ATTEMPTS; attempt += 1) {
+      const nowDate = this.deps.now();
+      const now = nowDate.toISOString();
+      const { earlier, item } = request ? await this.deps.repository.readRequest(ref, request.key, now) : { item: await this.deps.repository.readSecret(ref) };
+      if (earlier) return this.replay(request!, earlier, options);
+      if (!item || item.deletedAt !== undefined) throw new SecretNotFound(ref.name);
+      const before = toSecret(item, now, ref.name);
+      if (before.expired) throw new SecretExpired(ref.name);
+      if (Array.isArray(expected) && !expected.includes(item.revision)) throw new PreconditionFailed(ref.name);
+      const current = before.valueVersion;
+      const plaintext = typeof value === 'string' ? value : value.restoreVersion === current ? this.open(ref, item) : await this.versionValue(ref, value.restoreVersion, current);
+      const next = current + 1;
+      const previous = this.asVersion(ref, item, current);
+      const changes: SecretChanges = { ...metadata, ...this.seal({ ...ref, version: next }, plaintext), valueVersion: next, valueUpdatedAt: now } as SecretChanges;
+      const writeToken = this.writeToken();
+      const secret = toSecret(applyChanges(item, changes, now, writeToken), now, ref.name);
+      const outcome = await this.deps.repository.changeValue(
+        ref,
+        changes,
+        now,
+        writeToken,
+        expected,
+        { revision: item.revision, ...(previous && { previous }), prune: next - keep },
+        request?.record(secret, nowDate),
+      );
+      if ('earlier' in outcome) return this.replay(request!, outcome.earlier, options);
+      if (!('moved' in outcome)) return secret;
+    }
+    throw new ServiceUnavailable('database');
+  }
+
+  /** The current value of `item` as the version item it becomes; bound anew to its version (items from before versions were bound to the row alone). */
+  private asVersion(ref: SecretRef, item: SecretItem, version: number): VersionItem | undefined {
+    if (typeof item.token !== 'string' || typeof item.binding !== 'string') return undefined;
+    const sealed = { token: item.token, binding: item.binding };
+    const from = { ...ref, ...(item.valueVersion !== undefined && { version: item.valueVersion }) };
+    const rebound = this.withKeysInHand(this.deps.keys.sealer(), (sealer) => {
+      try {
+        return sealer.rebind(from, { ...ref, version }, sealed);
+      } catch (error) {
+        // A token that is not this row's is not kept: a new value is how a damaged secret is repaired.
+        if (error instanceof UnsealError) return undefined;
+        throw error;
+      }
+    });
+    if (!rebound) return undefined;
+    return { ...versionKey(ref.profileId, ref.name, version), profileId: ref.profileId, name: ref.name, valueVersion: version, createdAt: item.valueUpdatedAt ?? item.createdAt, ...rebound };
+  }
+
+  /**
+   * Schedules the deletion (the secret answers 404 at once and can be restored for
+   * `recoveryDays`), or with `force` (or no recovery days) deletes it now with its versions.
+   */
+  async delete(profileId: string, name: string, options: WriteOptions & { force?: boolean } = {}): Promise<void> {
     const ref = { profileId, name };
-    if (options.idempotencyKey === undefined) return this.deps.repository.delete(ref, this.writeToken());
-    const request = this.keyed(options, 'delete', name, {});
-    const outcome = await this.deps.repository.deleteOnce(ref, this.writeToken(), request.record(null, this.deps.now()));
-    this.answer(request, outcome, options, () => null);
+    const nowDate = this.deps.now();
+    const days = this.deps.recoveryDays ?? 7;
+    const now = force(options, days) ? undefined : nowDate.toISOString();
+    const request = options.idempotencyKey === undefined ? undefined : this.keyed(options, 'delete', name, options.force === true ? { force: true } : {});
+    const record = request?.record(null, nowDate);
+    const outcome =
+      now === undefined
+        ? await this.deps.repository.deleteNow(ref, this.writeToken(), record)
+        : await this.deps.repository.scheduleDeletion(ref, now, new Date(nowDate.getTime() + days * 86_400_000).toISOString(), this.writeToken(), record);
+    if (request) this.answer(request, outcome, options, () => null);
   }
 
   private keyed(options: WriteOptions, operation: KeyedOperation, name: string, fields: Record<string, unknown>, value?: string): KeyedRequest {
@@ -462,7 +599,8 @@ export class SecretService {
         // A damaged item may hold a token or binding that is not even a string.
         const sealed = typeof item.token === 'string' && typeof item.binding === 'string' ? { token: item.token, binding: item.binding } : undefined;
         const under = sealed ? sealer.keyOf(sealed.token) : -1;
-        const ref = { profileId: item.profileId, name: item.name };
+        // A version item's token, or a secret's (bound to its version since versions exist).
+        const ref = { profileId: item.profileId, name: item.name, ...(item.valueVersion !== undefined && { version: item.valueVersion }) };
         let resealed: SealedValue;
         try {
           // A damaged item may name its row with something that is not a string either.
@@ -498,13 +636,15 @@ export class SecretService {
     return this.withKeysInHand(this.deps.keys.sealer(), (sealer) => sealer.seal(context, value));
   }
 
-  private open(ref: SecretRef, item: SecretItem): string {
+  /** The value an item holds: a secret's current one, bound to its version (or, before versions, to its row), or a version item's. */
+  private open(ref: SecretRef & { version?: number }, item: Pick<SecretItem, 'token' | 'binding' | 'valueVersion'>): string {
     // Absent, or damaged into another type in the table: either way nothing to decrypt.
     if (typeof item.token !== 'string' || typeof item.binding !== 'string') throw new DecryptionFailed(ref.name);
     const sealed = { token: item.token, binding: item.binding };
+    const context = { profileId: ref.profileId, name: ref.name, ...(item.valueVersion !== undefined && { version: item.valueVersion }) };
     return this.withKeysInHand(this.deps.keys.sealer(), (sealer) => {
       try {
-        return sealer.open(ref, sealed);
+        return sealer.open(context, sealed);
       } catch (error) {
         throw error instanceof UnsealError ? new DecryptionFailed(ref.name, { cause: error }) : error;
       }
@@ -533,3 +673,6 @@ function sharingAccount(accountId: string | undefined, path = 'visibility'): str
   }
   return accountId;
 }
+
+/** Whether a delete takes effect at once: asked to, or no recovery window configured. */
+const force = (options: { force?: boolean }, recoveryDays: number): boolean => options.force === true || recoveryDays === 0;

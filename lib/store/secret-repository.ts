@@ -3,6 +3,8 @@
 // rotation, a maintenance job, scans).
 import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
+  GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
@@ -40,8 +42,23 @@ import {
   secretKey,
   secretSortPrefix,
   TTL_ATTRIBUTE,
+  versionKey,
+  versionSortPrefix,
   type PrimaryKey,
 } from './table.js';
+
+/** An earlier version of a secret's value: its own item, its token bound to (profile, name, version). */
+export interface VersionItem {
+  pk: string;
+  sk: string;
+  profileId: string;
+  name: string;
+  valueVersion: number;
+  /** When this value was set. */
+  createdAt: string;
+  token: string;
+  binding: string;
+}
 
 /** Which secret: names are unique per profile. */
 export interface SecretRef {
@@ -57,6 +74,8 @@ export interface ListQuery {
   prefix?: string;
   tag?: string;
   expired: ExpiredFilter;
+  /** Deleted secrets (waiting for their purge): left out by default. */
+  deleted?: ExpiredFilter;
   limit: number;
   /** Where the previous page ended: the last secret's name (a profile's), or its shared sort key (an account's). */
   after?: string;
@@ -82,6 +101,8 @@ export interface Reader {
 
 // A secret is live (may be read or changed) until it reaches its expiry.
 const EXISTS = 'attribute_exists(pk)';
+// A deleted secret waits for its purge: every read and change answers as if it were gone.
+const NOT_DELETED = 'attribute_not_exists(deletedAt)';
 const NOT_EXPIRED = '(attribute_not_exists(expiresAt) OR expiresAt > :now)';
 // A short page's second Query reads up to ten pages' worth, at most this many items (~0.7 MB).
 const LIST_WIDER_QUERY_MAX = 1_000;
@@ -146,7 +167,7 @@ function changedItem(
 
 /** Why a change of a live secret did not hold: absent (404), expired (410), or its own condition. */
 function whyRefused(existing: Record<string, unknown> | undefined, ref: SecretRef, now: string, refusal: (existing: Record<string, unknown>) => Error): Error {
-  if (!existing) return new SecretNotFound(ref.name);
+  if (!existing || stringAttribute(existing, 'deletedAt') !== undefined) return new SecretNotFound(ref.name);
   const expiresAt = stringAttribute(existing, 'expiresAt');
   // Stryker disable next-line ConditionalExpression: equivalent when true; undefined <= a date string is false
   if (expiresAt !== undefined && expiresAt <= now) return new SecretExpired(ref.name);
@@ -265,7 +286,8 @@ export class SecretRepository {
 
   /** Inserts a new secret; SecretAlreadyExists when the profile already has the name. */
   async create(item: SecretItem): Promise<void> {
-    if (await this.createOrRead(item)) throw new SecretAlreadyExists(item.name);
+    const existing = await this.createOrRead(item);
+    if (existing) throw new SecretAlreadyExists(item.name, existing.purgesAt ?? undefined);
   }
 
   /**
@@ -306,14 +328,15 @@ export class SecretRepository {
         // The count changes the item on every access, so each one is a stream record (an audit
         // event) even when two fall in the same millisecond: DynamoDB writes none for a no-op.
         UpdateExpression: 'SET lastAccessed = :now, lastReader = :reader ADD accessCount :one',
-        ConditionExpression: `${EXISTS} AND ${NOT_EXPIRED}${owner ? '' : ' AND shareKey = :shareKey'}`,
+        ConditionExpression: `${EXISTS} AND ${NOT_DELETED} AND ${NOT_EXPIRED}${owner ? '' : ' AND shareKey = :shareKey'}`,
         ExpressionAttributeValues: { ':now': now, ':one': 1, ':reader': reader.profileId, ...(shareKey && { ':shareKey': shareKey }) },
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
     if (!conditionFailed(result)) return result.Attributes!;
-    const visible = result.existing !== undefined && (owner || stringAttribute(result.existing, 'shareKey') === shareKey);
+    const visible =
+      result.existing !== undefined && stringAttribute(result.existing, 'deletedAt') === undefined && (owner || stringAttribute(result.existing, 'shareKey') === shareKey);
     throw visible ? new SecretExpired(ref.name) : new SecretNotFound(ref.name);
   }
 
@@ -330,12 +353,14 @@ export class SecretRepository {
           TableName: this.tableName,
           IndexName: ACCOUNT_INDEX,
           KeyConditionExpression: 'shareKey = :shareKey AND begins_with(shareSort, :name)',
-          ProjectionExpression: 'shareSort, expiresAt, sweptAt',
+          ProjectionExpression: 'shareSort, expiresAt, sweptAt, deletedAt',
           ExpressionAttributeValues: { ':shareKey': accountPartition(accountId), ':name': sharedSortPrefix(name, true) },
           ExclusiveStartKey: startKey,
         }),
       )) as CommandResult;
       for (const item of result.Items ?? []) {
+        // A deleted secret is nobody's to read.
+        if (item.deletedAt !== undefined) continue;
         const expiresAt = item.expiresAt;
         const live = item.sweptAt === undefined && !(typeof expiresAt === 'string' && expiresAt <= now);
         owners.push({ profileId: fromSharedSortKey(String(item.shareSort)).profileId, live });
@@ -386,6 +411,7 @@ export class SecretRepository {
       filters.push('contains(tags, :tag)');
       values[':tag'] = query.tag;
     }
+    if ((query.deleted ?? 'exclude') !== 'include') filters.push(query.deleted === 'only' ? 'attribute_exists(deletedAt)' : NOT_DELETED);
     const names = Object.fromEntries((shared ? SHARED_LISTED_ATTRIBUTES : LISTED_ATTRIBUTES).map((a) => [`#${a}`, a]));
 
     const queryPage = async (startKey: Record<string, unknown> | undefined, limit: number) =>
@@ -429,16 +455,6 @@ export class SecretRepository {
    */
   async update(ref: SecretRef, changes: SecretChanges, now: string, writeToken: string, expected?: RevisionMatch): Promise<SecretItem> {
     return this.change(ref, this.edit(ref, changes, now, writeToken, expected), now, writeToken);
-  }
-
-  /**
-   * Deletes a secret (live, expired or swept); SecretNotFound when absent. A transaction of one
-   * item, for its ClientRequestToken: DynamoDB answers a retry of a delete that took effect (its
-   * response lost) as the first attempt, for 10 minutes, where a plain delete would find nothing.
-   */
-  async delete(ref: SecretRef, writeToken: string): Promise<void> {
-    const outcome = await this.transact(writeToken, [this.deletion(ref)]);
-    if (outcome !== 'done') throw new SecretNotFound(ref.name);
   }
 
   /** A keyed request's record, unless its time has passed, and the secret it names, read together. */
@@ -490,18 +506,9 @@ export class SecretRepository {
     return this.changeOnce(ref, this.expiry(ref, at, now, writeToken), now, writeToken, keyed);
   }
 
-  /** delete, and the key's record of it, in one transaction. */
-  async deleteOnce(ref: SecretRef, writeToken: string, record: RequestRecord): Promise<Once<void>> {
-    const outcome = await this.transact(writeToken, [this.recordPut(ref.profileId, record), this.deletion(ref)]);
-    // Stryker disable next-line ObjectLiteral: equivalent; callers tell the outcomes apart by 'earlier' alone, and done carries nothing
-    if (outcome === 'done') return { done: undefined };
-    if ('earlier' in outcome) return outcome;
-    throw new SecretNotFound(ref.name);
-  }
-
   private edit(ref: SecretRef, changes: SecretChanges, now: string, writeToken: string, expected?: RevisionMatch): Change {
     const { expression, names, values } = changeExpressions(ref, changes, now, writeToken);
-    let condition = `${EXISTS} AND ${NOT_EXPIRED} AND ${NOT_WRITTEN}`;
+    let condition = `${EXISTS} AND ${NOT_DELETED} AND ${NOT_EXPIRED} AND ${NOT_WRITTEN}`;
     if (Array.isArray(expected)) {
       // No revision listed (only weak tags): nothing matches, and an existing secret answers 412.
       if (expected.length === 0) condition += ' AND attribute_not_exists(revision)';
@@ -527,7 +534,7 @@ export class SecretRepository {
       update: {
         UpdateExpression: expression,
         // Expire only brings an expiry forward; a later one is set with PATCH expiresAt.
-        ConditionExpression: `${EXISTS} AND ${NOT_EXPIRED} AND (attribute_not_exists(expiresAt) OR expiresAt >= :expiresAt) AND ${NOT_WRITTEN}`,
+        ConditionExpression: `${EXISTS} AND ${NOT_DELETED} AND ${NOT_EXPIRED} AND (attribute_not_exists(expiresAt) OR expiresAt >= :expiresAt) AND ${NOT_WRITTEN}`,
         ExpressionAttributeValues: values,
       },
       refusal: (existing) => {
@@ -604,6 +611,7 @@ export class SecretRepository {
   private async transact(
     clientRequestToken: string,
     items: object[],
+    keyed = items.length === 2,
   ): Promise<'done' | { earlier: RequestRecord } | { refused?: Record<string, AttributeValue> }> {
     try {
       await this.db.send(new TransactWriteCommand({ ClientRequestToken: clientRequestToken, TransactItems: items as never }));
@@ -613,7 +621,6 @@ export class SecretRepository {
       if (!reasons) throw translateDatabaseError(error);
       // Another transaction or throttling got in the way: busy, and the same request may be retried.
       if (reasons.some((reason) => TRANSIENT_CANCELLATIONS.has(reason.Code ?? ''))) throw new ServiceUnavailable('database', { cause: error });
-      const keyed = items.length === 2;
       if (keyed && reasons[0]?.Code === 'ConditionalCheckFailed') {
         // Its condition let a record past its time be replaced: this one is in its time.
         const earlier = requestRecordOf(reasons[0].Item && unmarshall(reasons[0].Item));
@@ -624,6 +631,158 @@ export class SecretRepository {
       if (own?.Code === 'ConditionalCheckFailed') return { refused: own.Item };
       throw translateDatabaseError(error);
     }
+  }
+
+  /** The secret as it is now (a strongly consistent read): what a change of value starts from. */
+  async readSecret(ref: SecretRef): Promise<SecretItem | undefined> {
+    try {
+      const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: secretKey(ref.profileId, ref.name), ConsistentRead: true }));
+      return result.Item as SecretItem | undefined;
+    } catch (error) {
+      throw translateDatabaseError(error);
+    }
+  }
+
+  /** An earlier version of the secret's value, if it is still held. */
+  async readVersion(ref: SecretRef, version: number): Promise<VersionItem | undefined> {
+    try {
+      const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: versionKey(ref.profileId, ref.name, version) }));
+      return result.Item as VersionItem | undefined;
+    } catch (error) {
+      throw translateDatabaseError(error);
+    }
+  }
+
+  /** The earlier versions held, oldest first, without their tokens. */
+  async versionsOf(ref: SecretRef): Promise<Pick<VersionItem, 'pk' | 'sk' | 'valueVersion' | 'createdAt'>[]> {
+    const versions: Pick<VersionItem, 'pk' | 'sk' | 'valueVersion' | 'createdAt'>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = (await this.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ProjectionExpression: 'pk, sk, valueVersion, createdAt',
+          ExpressionAttributeValues: { ':pk': profilePartition(ref.profileId), ':prefix': versionSortPrefix(ref.name) },
+          ExclusiveStartKey: startKey,
+        }),
+      )) as CommandResult;
+      versions.push(...((result.Items ?? []) as Pick<VersionItem, 'pk' | 'sk' | 'valueVersion' | 'createdAt'>[]));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return versions;
+  }
+
+  /**
+   * A change of value: the secret changed (if it is still at the revision read, and `expected`
+   * holds), its previous value kept as a version item, and the version that falls out of the
+   * history removed, in one transaction (with a keyed request's record first).
+   */
+  async changeValue(
+    ref: SecretRef,
+    changes: SecretChanges,
+    now: string,
+    writeToken: string,
+    expected: RevisionMatch | undefined,
+    history: { revision: number; previous?: VersionItem; prune?: number },
+    record?: RequestRecord,
+  ): Promise<Once<void>> {
+    const change = this.edit(ref, changes, now, writeToken, expected);
+    const items = [
+      ...(record ? [this.recordPut(ref.profileId, record)] : []),
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: secretKey(ref.profileId, ref.name),
+          ...change.update,
+          ConditionExpression: `${change.update.ConditionExpression} AND revision = :read`,
+          ExpressionAttributeValues: { ...change.update.ExpressionAttributeValues, ':read': history.revision },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      ...(history.previous ? [{ Put: { TableName: this.tableName, Item: history.previous } }] : []),
+      ...(history.prune !== undefined && history.prune >= 1 ? [{ Delete: { TableName: this.tableName, Key: versionKey(ref.profileId, ref.name, history.prune) } }] : []),
+    ];
+    const outcome = await this.transact(writeToken, items, record !== undefined);
+    // Stryker disable next-line ObjectLiteral: equivalent; callers tell the outcomes apart by 'earlier' alone, and done carries nothing
+    if (outcome === 'done') return { done: undefined };
+    if ('earlier' in outcome) return outcome;
+    const existing = outcome.refused && (unmarshall(outcome.refused) as Record<string, unknown>);
+    if (existing && existing.revision !== history.revision) return { moved: true };
+    throw whyRefused(existing, ref, now, change.refusal);
+  }
+
+  /**
+   * Schedules the deletion of a live or expired secret: it answers 404 from now on, and the sweep
+   * destroys it at `purgesAt` (the expiry index holds it until then). SecretNotFound when absent or
+   * already deleted. With a keyed request's record, one transaction.
+   */
+  async scheduleDeletion(ref: SecretRef, now: string, purgesAt: string, writeToken: string, record?: RequestRecord): Promise<Once<void>> {
+    const update = {
+      TableName: this.tableName,
+      Key: secretKey(ref.profileId, ref.name),
+      UpdateExpression: 'SET deletedAt = :now, purgesAt = :purgesAt, expiryShard = :shard, expiryDue = :purgesAt, lastWrite = :write',
+      ConditionExpression: `${EXISTS} AND ${NOT_DELETED} AND ${NOT_WRITTEN}`,
+      ExpressionAttributeValues: { ':now': now, ':purgesAt': purgesAt, ':shard': expiryShard(ref.profileId, ref.name), ':write': writeToken },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    };
+    if (record) {
+      const outcome = await this.transact(writeToken, [this.recordPut(ref.profileId, record), { Update: update }]);
+      // Stryker disable next-line ObjectLiteral: equivalent; callers tell the outcomes apart by 'earlier' alone, and done carries nothing
+      if (outcome === 'done') return { done: undefined };
+      if ('earlier' in outcome) return outcome;
+      throw new SecretNotFound(ref.name);
+    }
+    const result = await this.send(new UpdateCommand(update));
+    if (conditionFailed(result) && !writtenBy(result, writeToken)) throw new SecretNotFound(ref.name);
+    return { done: undefined };
+  }
+
+  /**
+   * Brings back a deleted secret read as `item`, while its window lasts: its expiry pending again
+   * if it had one the sweep has not met. False when it changed since, or its window has passed.
+   */
+  async restoreDeleted(ref: SecretRef, item: SecretItem, now: string, writeToken: string): Promise<SecretItem | undefined> {
+    const pending = item.expiresAt !== undefined && item.expiresAt !== null && item.sweptAt === undefined;
+    const result = await this.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: secretKey(ref.profileId, ref.name),
+        UpdateExpression: `REMOVE deletedAt, purgesAt${pending ? '' : ', expiryShard, expiryDue'} SET lastWrite = :write${pending ? ', expiryDue = :expiresAt' : ''}`,
+        ConditionExpression: 'deletedAt = :deletedAt AND purgesAt > :now',
+        ExpressionAttributeValues: { ':deletedAt': item.deletedAt, ':now': now, ':write': writeToken, ...(pending && { ':expiresAt': item.expiresAt }) },
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    if (!conditionFailed(result)) return result.Attributes!;
+    return writtenBy(result, writeToken);
+  }
+
+  /**
+   * Deletes a secret at once, with every version it holds, whether or not its deletion was
+   * scheduled; SecretNotFound when absent. One transaction (with a keyed request's record first),
+   * whose ClientRequestToken makes a retry answer as the first attempt.
+   */
+  async deleteNow(ref: SecretRef, writeToken: string, record?: RequestRecord): Promise<Once<void>> {
+    const versions = await this.versionsOf(ref);
+    const items = [
+      ...(record ? [this.recordPut(ref.profileId, record)] : []),
+      this.deletion(ref),
+      ...versions.map(({ pk, sk }) => ({ Delete: { TableName: this.tableName, Key: { pk, sk } } })),
+    ];
+    const outcome = await this.transact(writeToken, items, record !== undefined);
+    // Stryker disable next-line ObjectLiteral: equivalent; callers tell the outcomes apart by 'earlier' alone, and done carries nothing
+    if (outcome === 'done') return { done: undefined };
+    if ('earlier' in outcome) return outcome;
+    throw new SecretNotFound(ref.name);
+  }
+
+  /** Removes every version item of the secret (its ciphertext with it); how many. */
+  private async destroyVersions(ref: SecretRef): Promise<number> {
+    const versions = await this.versionsOf(ref);
+    await Promise.all(versions.map(({ pk, sk }) => this.send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk } }))));
+    return versions.length;
   }
 
   /** One page of the expiry index in a shard: keys of secrets due at or before `now`. */
@@ -645,22 +804,39 @@ export class SecretRepository {
   }
 
   /**
-   * Destroys the ciphertext of a due secret and leaves a tombstone that DynamoDB's TTL
-   * removes at `purgeAt`. False when the secret is no longer due (already swept by a
-   * concurrent run, deleted, or given a later expiry): nothing is done twice.
+   * A due secret of the expiry index: an expired one has the ciphertext of every version destroyed
+   * and leaves a tombstone that DynamoDB's TTL removes at `purgeAt`; a deleted one whose window has
+   * passed is removed with its versions. The versions go first, so a run cut short leaves the secret
+   * due for the next. False when there was nothing to do (already swept by a concurrent run,
+   * restored, or not due after all): nothing is done twice.
    */
   async sweep(key: PrimaryKey, now: string, purgeAt: number): Promise<boolean> {
+    const ref = { profileId: key.pk.slice(profilePartition('').length), name: nameFromSortKey(key.sk) };
+    // Whatever is due here is expired or past its deletion window: no version of it may be read again.
+    await this.destroyVersions(ref);
     const result = await this.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: key,
         UpdateExpression: 'SET sweptAt = :now, #ttl = :purgeAt REMOVE #token, binding, expiryShard, expiryDue',
-        ConditionExpression: 'attribute_exists(expiryShard) AND expiresAt <= :now',
+        ConditionExpression: `attribute_exists(expiryShard) AND expiresAt <= :now AND ${NOT_DELETED}`,
         ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#token': 'token' },
         ExpressionAttributeValues: { ':now': now, ':purgeAt': purgeAt },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return !conditionFailed(result);
+    if (!conditionFailed(result)) return true;
+    const purgesAt = result.existing && stringAttribute(result.existing, 'purgesAt');
+    if (purgesAt === undefined || purgesAt > now) return false;
+    const purged = await this.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: key,
+        ConditionExpression: 'purgesAt = :purgesAt',
+        ExpressionAttributeValues: { ':purgesAt': purgesAt },
+      }),
+    );
+    return !conditionFailed(purged);
   }
 
   /** One page of every secret that still holds a token, whatever its profile: rotation's worklist. */
@@ -669,7 +845,7 @@ export class SecretRepository {
       new ScanCommand({
         TableName: this.tableName,
         FilterExpression: 'attribute_exists(#token)',
-        ProjectionExpression: 'pk, sk, id, profileId, #name, revision, #token, binding',
+        ProjectionExpression: 'pk, sk, id, profileId, #name, revision, valueVersion, #token, binding',
         ExpressionAttributeNames: { '#token': 'token', '#name': 'name' },
         ExclusiveStartKey: startKey,
         Limit: limit,
@@ -695,7 +871,7 @@ export class SecretRepository {
 
   /** Sends a command; a condition that did not hold is a result, any other failure an error. */
   private async send(
-    command: PutCommand | UpdateCommand | QueryCommand | ScanCommand,
+    command: PutCommand | UpdateCommand | QueryCommand | ScanCommand | DeleteCommand,
   ): Promise<CommandResult | ConditionFailed> {
     try {
       return (await this.db.send(command as never)) as CommandResult;

@@ -17,6 +17,7 @@ const SECRET_PREFIX = 'SECRET#';
 const ID_PREFIX = 'ID#';
 const SHARD_PREFIX = 'EXPIRY#';
 const REQUEST_PREFIX = 'REQUEST#';
+const VERSION_PREFIX = 'VERSION#';
 const ACCOUNT_PREFIX = 'ACCOUNT#';
 // Between a shared secret's name and its owner in the account index: names never hold it.
 const OWNER_SEPARATOR = '#';
@@ -34,6 +35,16 @@ export const secretSortPrefix = (namePrefix = ''): string => `${SECRET_PREFIX}${
 export const secretKey = (profileId: string, name: string): PrimaryKey => ({
   pk: profilePartition(profileId),
   sk: secretSortPrefix(name),
+});
+
+/**
+ * An earlier version of a secret's value, beside the secret in its profile's partition (never
+ * under `SECRET#`, so lists do not meet it); numbers padded so versions sort in order.
+ */
+export const versionSortPrefix = (name: string): string => `${VERSION_PREFIX}${name}#`;
+export const versionKey = (profileId: string, name: string, version: number): PrimaryKey => ({
+  pk: profilePartition(profileId),
+  sk: `${versionSortPrefix(name)}${String(version).padStart(10, '0')}`,
 });
 
 /** What an idempotency key remembers lives beside the profile's secrets, under the key's digest. */

@@ -24,7 +24,7 @@ beforeEach(() => {
 
 const event = (n: number): AuditEvent => ({
   type: 'secret.accessed',
-  detail: { idempotencyKey: `record-${n}`, time: '2026-12-01T00:00:00.000Z', profileId: 'alice', name: `key${n}`, id: '01JD8Z7Q2M5K3V9X4T6B8N0C1R', revision: 3 },
+  detail: { idempotencyKey: `record-${n}`, time: '2026-12-01T00:00:00.000Z', profileId: 'alice', name: `key${n}`, id: '01JD8Z7Q2M5K3V9X4T6B8N0C1R', revision: 3, valueVersion: 1 },
 });
 
 describe('the EventBridge sink', () => {

@@ -30,15 +30,15 @@ import { PreconditionFailed, SecretAlreadyExists, SecretExpired, SecretNotFound,
 import { isExpiredAt, PUBLIC_SOURCE_ATTRIBUTES, type SecretItem } from '../../lib/domain/secret.js';
 import { Sealer, type SealedValue } from '../../lib/crypto/sealer.js';
 import type { CurrentKeys } from '../../lib/keys/key-source.js';
-import type { ListPage, ListQuery, Once, Reader, RequestRecord, SecretChanges, SecretRef } from '../../lib/store/secret-repository.js';
+import type { ListPage, ListQuery, Once, Reader, RequestRecord, SecretChanges, SecretRef, VersionItem } from '../../lib/store/secret-repository.js';
 import { SecretService, type SecretServiceDeps, type SecretStore } from '../../lib/secrets/service.js';
-import { accountPartition, expiryShard, idIndexKey, nameFromSortKey, profilePartition, secretKey, secretSortPrefix, type PrimaryKey } from '../../lib/store/table.js';
+import { accountPartition, expiryShard, idIndexKey, versionKey, versionSortPrefix, nameFromSortKey, profilePartition, secretKey, secretSortPrefix, type PrimaryKey } from '../../lib/store/table.js';
 
 type Method = keyof SecretStore;
 type StartKey = Record<string, unknown> | undefined;
 
 const LISTED = [...PUBLIC_SOURCE_ATTRIBUTES, 'sk'];
-const ROTATION_PROJECTION = ['pk', 'sk', 'id', 'profileId', 'name', 'revision', 'token', 'binding'];
+const ROTATION_PROJECTION = ['pk', 'sk', 'id', 'profileId', 'name', 'revision', 'valueVersion', 'token', 'binding'];
 const INDEX_ATTRIBUTES = ['expiryShard', 'expiryDue'] as const;
 
 const keyOf = ({ pk, sk }: PrimaryKey): string => JSON.stringify([pk, sk]);
@@ -53,10 +53,13 @@ export class MemorySecretStore implements SecretStore {
   private readonly items = new Map<string, SecretItem>();
   readonly calls: Record<Method, number> = {
     create: 0, createOrRead: 0, recordAccess: 0, nameOfId: 0, list: 0, expire: 0, update: 0,
-    delete: 0, dueInShard: 0, sweep: 0, sealedSecretsPage: 0, replaceToken: 0,
-    readRequest: 0, createOnce: 0, updateOnce: 0, expireOnce: 0, deleteOnce: 0, sharedOwners: 0,
+    dueInShard: 0, sweep: 0, sealedSecretsPage: 0, replaceToken: 0,
+    readRequest: 0, createOnce: 0, updateOnce: 0, expireOnce: 0, sharedOwners: 0,
+    readSecret: 0, readVersion: 0, versionsOf: 0, changeValue: 0, scheduleDeletion: 0, restoreDeleted: 0, deleteNow: 0,
   };
   private readonly records = new Map<string, RequestRecord>();
+  /** Earlier versions of values, by key. */
+  private readonly versions = new Map<string, VersionItem>();
 
   /** A copy of the stored item, as a raw read of the table would show it. */
   peek(ref: SecretRef): SecretItem | undefined {
@@ -83,7 +86,7 @@ export class MemorySecretStore implements SecretStore {
     this.calls.create += 1;
     const existing = this.items.get(keyOf(item));
     if (existing) {
-      if (existing.id !== item.id) throw new SecretAlreadyExists(item.name);
+      if (existing.id !== item.id) throw new SecretAlreadyExists(item.name, existing.purgesAt ?? undefined);
       return;
     }
     this.items.set(keyOf(item), structuredClone(item));
@@ -101,7 +104,7 @@ export class MemorySecretStore implements SecretStore {
     if (reader.profileId !== ref.profileId) {
       // Another member reads only what is shared with its account; anything else is not there.
       const stored = this.items.get(keyOf(secretKey(ref.profileId, ref.name)));
-      if (!stored || reader.accountId === undefined || stored.shareKey !== accountPartition(reader.accountId)) throw new SecretNotFound(ref.name);
+      if (!stored || stored.deletedAt !== undefined || reader.accountId === undefined || stored.shareKey !== accountPartition(reader.accountId)) throw new SecretNotFound(ref.name);
     }
     const item = this.live(ref, now);
     item.lastAccessed = now;
@@ -120,7 +123,7 @@ export class MemorySecretStore implements SecretStore {
   async sharedOwners(accountId: string, name: string, now: string): Promise<{ profileId: string; live: boolean }[]> {
     this.calls.sharedOwners += 1;
     return [...this.items.values()]
-      .filter((item) => item.shareKey === accountPartition(accountId) && item.name === name)
+      .filter((item) => item.shareKey === accountPartition(accountId) && item.name === name && item.deletedAt === undefined)
       .sort((a, b) => byKeys([a.shareSort!], [b.shareSort!]))
       .map((item) => ({ profileId: item.profileId, live: item.sweptAt === undefined && !isExpiredAt(item.expiresAt, now) }));
   }
@@ -133,6 +136,7 @@ export class MemorySecretStore implements SecretStore {
     const after = query.after === undefined ? undefined : secretKey(profileId, query.after).sk;
     const matches = [...this.items.values()]
       .filter((item) => item.pk === pk && item.sk.startsWith(prefix) && (after === undefined || item.sk > after))
+      .filter((item) => (query.deleted ?? 'exclude') === 'include' || (item.deletedAt !== undefined) === (query.deleted === 'only'))
       .filter((item) => query.expired === 'include' || isExpiredAt(item.expiresAt, now) === (query.expired === 'only'))
       .filter((item) => query.tag === undefined || (Array.isArray(item.tags) && item.tags.includes(query.tag)))
       .sort((a, b) => byKeys([a.sk], [b.sk]));
@@ -146,6 +150,7 @@ export class MemorySecretStore implements SecretStore {
     const prefix = query.prefix ?? '';
     const matches = [...this.items.values()]
       .filter((item) => item.shareKey === accountPartition(accountId) && item.shareSort!.startsWith(prefix) && (query.after === undefined || item.shareSort! > query.after))
+      .filter((item) => (query.deleted ?? 'exclude') === 'include' || (item.deletedAt !== undefined) === (query.deleted === 'only'))
       .filter((item) => query.expired === 'include' || isExpiredAt(item.expiresAt, now) === (query.expired === 'only'))
       .filter((item) => query.tag === undefined || (Array.isArray(item.tags) && item.tags.includes(query.tag)))
       .sort((a, b) => byKeys([a.shareSort!], [b.shareSort!]));
@@ -163,11 +168,89 @@ export class MemorySecretStore implements SecretStore {
     return this.updateItem(this.live(ref, now), ref, changes, now, expected);
   }
 
-  async delete(ref: SecretRef, _writeToken: string): Promise<void> {
-    this.calls.delete += 1;
+  async readSecret(ref: SecretRef): Promise<SecretItem | undefined> {
+    this.calls.readSecret += 1;
+    const item = this.items.get(keyOf(secretKey(ref.profileId, ref.name)));
+    return item && structuredClone(item);
+  }
+
+  async readVersion(ref: SecretRef, version: number): Promise<VersionItem | undefined> {
+    this.calls.readVersion += 1;
+    const item = this.versions.get(keyOf(versionKey(ref.profileId, ref.name, version)));
+    return item && structuredClone(item);
+  }
+
+  async versionsOf(ref: SecretRef): Promise<Pick<VersionItem, 'pk' | 'sk' | 'valueVersion' | 'createdAt'>[]> {
+    this.calls.versionsOf += 1;
+    return this.versionsOfRef(ref).map(({ pk, sk, valueVersion, createdAt }) => ({ pk, sk, valueVersion, createdAt }));
+  }
+
+  private versionsOfRef(ref: SecretRef): VersionItem[] {
+    const prefix = versionSortPrefix(ref.name);
+    return [...this.versions.values()].filter((v) => v.pk === profilePartition(ref.profileId) && v.sk.startsWith(prefix)).sort((a, b) => byKeys([a.sk], [b.sk]));
+  }
+
+  async changeValue(
+    ref: SecretRef,
+    changes: SecretChanges,
+    now: string,
+    _writeToken: string,
+    expected: RevisionMatch | undefined,
+    history: { revision: number; previous?: VersionItem; prune?: number },
+    record?: RequestRecord,
+  ): Promise<Once<void>> {
+    this.calls.changeValue += 1;
+    if (record) {
+      const earlier = this.recordInTime(ref.profileId, record.key, record.createdAt);
+      if (earlier) return { earlier };
+    }
+    const stored = this.items.get(keyOf(secretKey(ref.profileId, ref.name)));
+    if (stored && stored.deletedAt === undefined && stored.revision !== history.revision) return { moved: true };
+    const item = structuredClone(this.live(ref, now));
+    this.updateItem(item, ref, changes, now, expected);
+    this.items.set(keyOf(item), item);
+    if (history.previous) this.versions.set(keyOf(history.previous), structuredClone(history.previous));
+    if (history.prune !== undefined && history.prune >= 1) this.versions.delete(keyOf(versionKey(ref.profileId, ref.name, history.prune)));
+    if (record) this.keep(ref.profileId, record);
+    return { done: undefined };
+  }
+
+  async scheduleDeletion(ref: SecretRef, now: string, purgesAt: string, _writeToken: string, record?: RequestRecord): Promise<Once<void>> {
+    this.calls.scheduleDeletion += 1;
+    if (record) {
+      const earlier = this.recordInTime(ref.profileId, record.key, record.createdAt);
+      if (earlier) return { earlier };
+    }
+    const item = this.items.get(keyOf(secretKey(ref.profileId, ref.name)));
+    if (!item || item.deletedAt !== undefined) throw new SecretNotFound(ref.name);
+    Object.assign(item, { deletedAt: now, purgesAt, expiryShard: expiryShard(ref.profileId, ref.name), expiryDue: purgesAt });
+    if (record) this.keep(ref.profileId, record);
+    return { done: undefined };
+  }
+
+  async restoreDeleted(ref: SecretRef, read: SecretItem, now: string, _writeToken: string): Promise<SecretItem | undefined> {
+    this.calls.restoreDeleted += 1;
+    const item = this.items.get(keyOf(secretKey(ref.profileId, ref.name)));
+    if (!item || item.deletedAt !== read.deletedAt || item.purgesAt === undefined || item.purgesAt === null || item.purgesAt <= now) return undefined;
+    delete item.deletedAt;
+    delete item.purgesAt;
+    if (item.expiresAt != null && item.sweptAt === undefined) item.expiryDue = item.expiresAt;
+    else for (const name of INDEX_ATTRIBUTES) delete item[name];
+    return structuredClone(item);
+  }
+
+  async deleteNow(ref: SecretRef, _writeToken: string, record?: RequestRecord): Promise<Once<void>> {
+    this.calls.deleteNow += 1;
+    if (record) {
+      const earlier = this.recordInTime(ref.profileId, record.key, record.createdAt);
+      if (earlier) return { earlier };
+    }
     const key = keyOf(secretKey(ref.profileId, ref.name));
     if (!this.items.has(key)) throw new SecretNotFound(ref.name);
     this.items.delete(key);
+    for (const version of this.versionsOfRef(ref)) this.versions.delete(keyOf(version));
+    if (record) this.keep(ref.profileId, record);
+    return { done: undefined };
   }
 
   async readRequest(ref: SecretRef, key: string, now: string): Promise<{ earlier?: RequestRecord; item?: SecretItem }> {
@@ -201,17 +284,6 @@ export class MemorySecretStore implements SecretStore {
   async expireOnce(ref: SecretRef, at: string, now: string, _writeToken: string, keyed: { record: RequestRecord; revision: number }): Promise<Once<void>> {
     this.calls.expireOnce += 1;
     return this.changeOnce(ref, now, keyed, (item) => this.expireItem(item, ref, at, now));
-  }
-
-  async deleteOnce(ref: SecretRef, _writeToken: string, record: RequestRecord): Promise<Once<void>> {
-    this.calls.deleteOnce += 1;
-    const earlier = this.recordInTime(ref.profileId, record.key, record.createdAt);
-    if (earlier) return { earlier };
-    const key = keyOf(secretKey(ref.profileId, ref.name));
-    if (!this.items.has(key)) throw new SecretNotFound(ref.name);
-    this.items.delete(key);
-    this.keep(ref.profileId, record);
-    return { done: undefined };
   }
 
   private changeOnce(ref: SecretRef, now: string, keyed: { record: RequestRecord; revision: number }, change: (item: SecretItem) => SecretItem): Once<void> {
@@ -278,7 +350,15 @@ export class MemorySecretStore implements SecretStore {
   async sweep(key: PrimaryKey, now: string, purgeAt: number): Promise<boolean> {
     this.calls.sweep += 1;
     const item = this.items.get(keyOf(key));
-    if (!item || item.expiryShard === undefined || !isExpiredAt(item.expiresAt, now)) return false;
+    const ref = { profileId: key.pk.slice(profilePartition('').length), name: nameFromSortKey(key.sk) };
+    for (const version of this.versionsOfRef(ref)) this.versions.delete(keyOf(version));
+    if (!item || item.expiryShard === undefined) return false;
+    if (item.deletedAt !== undefined) {
+      if (item.purgesAt == null || item.purgesAt > now) return false;
+      this.items.delete(keyOf(key));
+      return true;
+    }
+    if (!isExpiredAt(item.expiresAt, now)) return false;
     for (const name of ['token', 'binding', ...INDEX_ATTRIBUTES] as const) delete item[name];
     Object.assign(item, { sweptAt: now, purgeAt });
     return true;
@@ -286,7 +366,7 @@ export class MemorySecretStore implements SecretStore {
 
   async sealedSecretsPage(limit: number, startKey?: StartKey) {
     this.calls.sealedSecretsPage += 1;
-    const read = [...this.items.values()]
+    const read = [...this.items.values(), ...(this.versions.values() as Iterable<SecretItem>)]
       .filter((item) => startKey === undefined || byKeys([item.pk, item.sk], [startKey.pk, startKey.sk] as string[]) > 0)
       .sort((a, b) => byKeys([a.pk, a.sk], [b.pk, b.sk]))
       .slice(0, limit);
@@ -299,7 +379,7 @@ export class MemorySecretStore implements SecretStore {
 
   async replaceToken(item: SecretItem, sealed: SealedValue): Promise<boolean> {
     this.calls.replaceToken += 1;
-    const stored = this.items.get(keyOf(item));
+    const stored = this.items.get(keyOf(item)) ?? (this.versions.get(keyOf(item)) as SecretItem | undefined);
     if (!stored || stored.token === undefined || stored.token !== item.token) return false;
     Object.assign(stored, { token: sealed.token, binding: sealed.binding });
     return true;
@@ -308,7 +388,7 @@ export class MemorySecretStore implements SecretStore {
   /** The stored item if it may be read or changed: SecretNotFound when absent, SecretExpired once due. */
   private live(ref: SecretRef, now: string): SecretItem {
     const item = this.items.get(keyOf(secretKey(ref.profileId, ref.name)));
-    if (!item) throw new SecretNotFound(ref.name);
+    if (!item || item.deletedAt !== undefined) throw new SecretNotFound(ref.name);
     if (isExpiredAt(item.expiresAt, now)) throw new SecretExpired(ref.name);
     return item;
   }

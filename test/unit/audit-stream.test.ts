@@ -44,7 +44,7 @@ describe('a stream record as an audit event', () => {
     const event = auditEventOf(r);
     expect(event).toEqual({
       type: 'secret.created',
-      detail: { idempotencyKey: r.eventID, time: T, profileId: 'alice', name: 'apiKey', id: '01JD8Z7Q2M5K3V9X4T6B8N0C1R', revision: 1 },
+      detail: { idempotencyKey: r.eventID, time: T, profileId: 'alice', name: 'apiKey', id: '01JD8Z7Q2M5K3V9X4T6B8N0C1R', revision: 1, valueVersion: 1 },
     });
     expect(JSON.stringify(event)).not.toMatch(/ciphertext|binding-mac/);
   });

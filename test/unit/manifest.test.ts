@@ -122,6 +122,9 @@ describe('a Secret manifest', () => {
     revision: 2,
     visibility: 'private' as const,
     owner: 'alice',
+    valueVersion: 1,
+    deletedAt: null,
+    purgesAt: null,
   };
 
   it('is written back with the value masked, annotations as a list, status from the stored secret', () => {

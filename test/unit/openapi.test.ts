@@ -48,7 +48,7 @@ describe('docs/openapi.json', () => {
 
   it('describes a Secret with every field the contract shows, and the value only where a get answers it', () => {
     const { Secret, SecretWithValue } = document.components.schemas as Record<'Secret' | 'SecretWithValue', { required: string[]; properties: Record<string, unknown> }>;
-    expect(Secret.required).toEqual(['id', 'name', 'description', 'version', 'annotations', 'tags', 'createdAt', 'updatedAt', 'lastAccessed', 'expiresAt', 'expired', 'revision', 'visibility', 'owner']);
+    expect(Secret.required).toEqual(['id', 'name', 'description', 'version', 'annotations', 'tags', 'createdAt', 'updatedAt', 'lastAccessed', 'expiresAt', 'expired', 'revision', 'visibility', 'owner', 'valueVersion', 'deletedAt', 'purgesAt']);
     expect(Secret.properties.value).toBeUndefined();
     expect(SecretWithValue.required).toEqual([...Secret.required, 'value']);
   });

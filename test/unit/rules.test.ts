@@ -105,10 +105,10 @@ describe('create and PATCH fields', () => {
 
   it('fills nothing on PATCH and needs at least one field; a name is not a change', () => {
     expect(parse(updateInput, { tags: ['t'] })).toEqual({ tags: ['t'] });
-    expect(outcome(updateInput, {})).toEqual([{ path: '', message: 'must name at least one of value, description, version, annotations, tags, expiresAt, visibility' }]);
+    expect(outcome(updateInput, {})).toEqual([{ path: '', message: 'must name at least one of value, description, version, annotations, tags, expiresAt, visibility, restoreVersion' }]);
     expect(outcome(updateInput, { name: 'other' })).toEqual([
       { path: 'name', message: 'cannot be changed' },
-      { path: '', message: 'must name at least one of value, description, version, annotations, tags, expiresAt, visibility' },
+      { path: '', message: 'must name at least one of value, description, version, annotations, tags, expiresAt, visibility, restoreVersion' },
     ]);
     expect(parse(updateInput, { expiresAt: null })).toEqual({ expiresAt: null });
     expect(outcome(createInput, create({ expiresAt: null }))).toBe('accepted');

@@ -104,7 +104,7 @@ describe('recordAccess (get)', () => {
       TableName: 'secrets',
       Key: { pk: 'PROFILE#alice', sk: 'SECRET#apiKey' },
       UpdateExpression: 'SET lastAccessed = :now, lastReader = :reader ADD accessCount :one',
-      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
       ExpressionAttributeValues: { ':now': NOW, ':one': 1, ':reader': 'alice' },
       ReturnValues: 'ALL_NEW',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -128,7 +128,7 @@ describe('list', () => {
     const input = dynamo.commandCalls(QueryCommand)[0]!.args[0].input;
     expect(input).toMatchObject({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      FilterExpression: '(attribute_not_exists(expiresAt) OR expiresAt > :now) AND contains(tags, :tag)',
+      FilterExpression: '(attribute_not_exists(expiresAt) OR expiresAt > :now) AND contains(tags, :tag) AND attribute_not_exists(deletedAt)',
       ExpressionAttributeValues: { ':pk': 'PROFILE#alice', ':prefix': 'SECRET#a', ':now': NOW, ':tag': 'prod' },
       Limit: 3,
     });
@@ -163,7 +163,7 @@ describe('expire', () => {
     expect(input.UpdateExpression).toContain('revision = revision + :one');
     expect(input.UpdateExpression).toContain('expiryShard = :shard');
     expect(input.ConditionExpression).toBe(
-      'attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :now) AND (attribute_not_exists(expiresAt) OR expiresAt >= :expiresAt)' +
+      'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND (attribute_not_exists(expiresAt) OR expiresAt > :now) AND (attribute_not_exists(expiresAt) OR expiresAt >= :expiresAt)' +
         ' AND (attribute_not_exists(lastWrite) OR lastWrite <> :write)',
     );
     expect(input.ExpressionAttributeValues?.[':shard']).toMatch(/^EXPIRY#\d+$/);
@@ -205,14 +205,30 @@ describe('update', () => {
 });
 
 describe('delete', () => {
-  it('is one conditional delete in a transaction named by the write token; 404 when absent', async () => {
+  it('at once: the secret and every version it holds, in a transaction named by the write token; 404 when absent', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [{ pk: 'PROFILE#alice', sk: 'VERSION#apiKey#0000000001', valueVersion: 1, createdAt: NOW }] });
     dynamo.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] }),
+      new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] }),
     );
-    await expect(repository.delete(ref, 'write-1')).rejects.toMatchObject({ name: 'SecretNotFound' });
+    await expect(repository.deleteNow(ref, 'write-1')).rejects.toMatchObject({ name: 'SecretNotFound' });
+    expect(dynamo.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': 'PROFILE#alice', ':prefix': 'VERSION#apiKey#' } });
     const input = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input;
     expect(input.ClientRequestToken).toBe('write-1');
-    expect(input.TransactItems).toEqual([{ Delete: { TableName: 'secrets', Key: { pk: 'PROFILE#alice', sk: 'SECRET#apiKey' }, ConditionExpression: 'attribute_exists(pk)' } }]);
+    expect(input.TransactItems).toEqual([
+      { Delete: { TableName: 'secrets', Key: { pk: 'PROFILE#alice', sk: 'SECRET#apiKey' }, ConditionExpression: 'attribute_exists(pk)' } },
+      { Delete: { TableName: 'secrets', Key: { pk: 'PROFILE#alice', sk: 'VERSION#apiKey#0000000001' } } },
+    ]);
+  });
+
+  it('scheduled: one conditional UpdateItem that marks it deleted and puts its purge in the expiry index', async () => {
+    dynamo.on(UpdateCommand).resolves({});
+    expect(await repository.scheduleDeletion(ref, NOW, '2026-12-04T10:00:00.000Z', 'write-1')).toEqual({ done: undefined });
+    expect(dynamo.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({
+      UpdateExpression: 'SET deletedAt = :now, purgesAt = :purgesAt, expiryShard = :shard, expiryDue = :purgesAt, lastWrite = :write',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND (attribute_not_exists(lastWrite) OR lastWrite <> :write)',
+    });
+    dynamo.on(UpdateCommand).rejects(conditionFailed({ deletedAt: { S: NOW } }));
+    await expect(repository.scheduleDeletion(ref, NOW, NOW, 'write-1')).rejects.toMatchObject({ name: 'SecretNotFound' });
   });
 });
 
@@ -241,11 +257,11 @@ describe('keyed writes', () => {
 
   it('answer with the earlier record when the key\'s Put was refused, and with the write\'s own refusal otherwise', async () => {
     dynamo.on(TransactWriteCommand).rejects(canceled({ Code: 'ConditionalCheckFailed', Item: wire }, { Code: 'None' }));
-    expect(await repository.deleteOnce(ref, 'write-1', record)).toEqual({
+    expect(await repository.scheduleDeletion(ref, NOW, NOW, 'write-1', record)).toEqual({
       earlier: { key: 'k-digest', fingerprint: 'fp0', result: 'null', createdAt: NOW, purgeAt: 99 },
     });
     dynamo.on(TransactWriteCommand).rejects(canceled({ Code: 'None' }, { Code: 'ConditionalCheckFailed' }));
-    await expect(repository.deleteOnce(ref, 'write-1', record)).rejects.toMatchObject({ name: 'SecretNotFound' });
+    await expect(repository.scheduleDeletion(ref, NOW, NOW, 'write-1', record)).rejects.toMatchObject({ name: 'SecretNotFound' });
     await expect(repository.createOnce(item(), record, 'write-1')).rejects.toMatchObject({ name: 'SecretAlreadyExists' });
   });
 
@@ -266,8 +282,9 @@ describe('keyed writes', () => {
   it('are busy, not broken, when another transaction or throttling cancels them', async () => {
     for (const code of ['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']) {
       dynamo.on(TransactWriteCommand).rejects(canceled({ Code: 'None' }, { Code: code }));
-      await expect(repository.deleteOnce(ref, 'write-1', record), code).rejects.toMatchObject({ name: 'ServiceUnavailable' });
-      await expect(repository.delete(ref, 'write-1'), code).rejects.toMatchObject({ name: 'ServiceUnavailable' });
+      await expect(repository.scheduleDeletion(ref, NOW, NOW, 'write-1', record), code).rejects.toMatchObject({ name: 'ServiceUnavailable' });
+      dynamo.on(QueryCommand).resolves({ Items: [] });
+      await expect(repository.deleteNow(ref, 'write-1'), code).rejects.toMatchObject({ name: 'ServiceUnavailable' });
     }
   });
 

@@ -31,7 +31,7 @@ const item = (fields: Record<string, unknown> = {}) =>
 describe('toSecret', () => {
   it('shows exactly the contract\'s fields, in its order, and nothing stored for the store\'s own use', () => {
     const secret = toSecret(item(), now, 'apiKey');
-    expect(Object.keys(secret)).toEqual(['id', 'name', 'description', 'version', 'annotations', 'tags', 'createdAt', 'updatedAt', 'lastAccessed', 'expiresAt', 'expired', 'revision', 'visibility', 'owner']);
+    expect(Object.keys(secret)).toEqual(['id', 'name', 'description', 'version', 'annotations', 'tags', 'createdAt', 'updatedAt', 'lastAccessed', 'expiresAt', 'expired', 'revision', 'visibility', 'owner', 'valueVersion', 'deletedAt', 'purgesAt']);
     expect(secret).toMatchObject({ expiresAt: null, expired: false, revision: 3, annotations: { owner: 'ops' } });
   });
 

@@ -84,10 +84,11 @@ describe('apply', () => {
 
   it('meets a secret changed or deleted between its read and its write as it is then', async () => {
     await apply();
-    const update = h.store.update.bind(h.store);
+    // A new value is a change of value (with history): changeValue is where it writes.
+    const update = h.store.changeValue.bind(h.store);
     // Changed in between: its revision moved, so the conditioned change is refused (412) and the next try reads it again.
     let interfere: (() => Promise<unknown>) | undefined = () => h.service.update(alice, 'apiKey', { description: 'someone else' });
-    h.store.update = async (...args) => {
+    h.store.changeValue = async (...args) => {
       const other = interfere;
       interfere = undefined;
       await other?.();
@@ -95,7 +96,7 @@ describe('apply', () => {
     };
     expect((await apply(wanted({ value: 'apply-value-2' }))).secret).toMatchObject({ revision: 3, description: 'd' });
     // Deleted in between: the change finds nothing (404), and the next try creates it.
-    interfere = () => h.service.delete(alice, 'apiKey');
+    interfere = () => h.service.delete(alice, 'apiKey', { force: true });
     const recreated = await apply(wanted({ value: 'apply-value-3' }));
     expect(recreated).toMatchObject({ outcome: 'created', secret: { revision: 1 } });
     expect(await valueOf()).toBe('apply-value-3');
@@ -103,11 +104,11 @@ describe('apply', () => {
 
   it('answers 503 when every try meets a secret changed since it read it', async () => {
     await apply();
-    const update = h.store.update.bind(h.store);
+    const update = h.store.changeValue.bind(h.store);
     let others = 0;
-    h.store.update = async (...args) => {
+    h.store.changeValue = async (...args) => {
       others += 1;
-      if (others % 2 === 1) await h.service.update(alice, 'apiKey', { description: `busy ${others}` });
+      await h.service.update(alice, 'apiKey', { description: `busy ${others}` });
       return update(...args);
     };
     const tries = h.store.calls.createOrRead;

@@ -24,13 +24,16 @@ describe('create', () => {
     const secret = await create({ name: 'apiKey', value: 'sk-plain-1' });
     expect(secret).toEqual({
       id: '01JD8Z7Q2M5K3V9X4T6B8N0001', name: 'apiKey', description: '', version: '1.0.0', annotations: {}, tags: [],
-      createdAt: iso(0), updatedAt: iso(0), lastAccessed: null, expiresAt: null, expired: false, revision: 1, visibility: 'private', owner: 'alice',
+      createdAt: iso(0), updatedAt: iso(0), lastAccessed: null, expiresAt: null, expired: false, revision: 1, visibility: 'private', owner: 'alice', valueVersion: 1, deletedAt: null, purgesAt: null,
     });
     const stored = h.store.peek({ profileId: alice, name: 'apiKey' })!;
     expect(stored.token).toEqual(expect.any(String));
     expect(stored.binding).toEqual(expect.any(String));
     expect(JSON.stringify(stored)).not.toContain('sk-plain-1');
-    expect(new Sealer([UNIT_KEYS.old]).open({ profileId: alice, name: 'apiKey' }, stored as { token: string; binding: string })).toBe('sk-plain-1');
+    // Bound to its row and its version: 1.
+    expect(stored.valueVersion).toBe(1);
+    expect(new Sealer([UNIT_KEYS.old]).open({ profileId: alice, name: 'apiKey', version: 1 }, stored as { token: string; binding: string })).toBe('sk-plain-1');
+    expect(() => new Sealer([UNIT_KEYS.old]).open({ profileId: alice, name: 'apiKey' }, stored as { token: string; binding: string })).toThrow('not bound');
   });
 
   it('keeps given metadata', async () => {
@@ -178,12 +181,26 @@ describe('expire', () => {
 });
 
 describe('delete', () => {
-  it('removes the secret and frees the name', async () => {
+  it('schedules the deletion: 404 at once, the name kept until the purge, restorable until then', async () => {
     await create({ name: 'temp' });
     await h.service.update(alice, 'temp', { description: 'x' });
     await h.service.delete(alice, 'temp');
-    expect(h.store.peek({ profileId: alice, name: 'temp' })).toBeUndefined();
+    expect(h.store.peek({ profileId: alice, name: 'temp' })).toMatchObject({ deletedAt: iso(0), purgesAt: iso(7 * 86_400_000), expiryDue: iso(7 * 86_400_000) });
+    expect(await rejection(h.service.get(alice, { name: 'temp' }))).toBe('SecretNotFound');
+    expect(await rejection(h.service.update(alice, 'temp', { description: 'y' }))).toBe('SecretNotFound');
     expect(await rejection(h.service.delete(alice, 'temp'))).toBe('SecretNotFound');
+    expect(await rejection(create({ name: 'temp' }))).toBe('SecretAlreadyExists');
+    expect(await h.service.restore(alice, 'temp')).toMatchObject({ description: 'x', revision: 2, deletedAt: null, purgesAt: null });
+    expect((await h.service.get(alice, { name: 'temp' })).value).toBeDefined();
+  });
+
+  it('with force, removes the secret and its versions and frees the name', async () => {
+    await create({ name: 'temp' });
+    await h.service.update(alice, 'temp', { value: 'second' });
+    await h.service.delete(alice, 'temp', { force: true });
+    expect(h.store.peek({ profileId: alice, name: 'temp' })).toBeUndefined();
+    expect(await h.store.versionsOf({ profileId: alice, name: 'temp' })).toEqual([]);
+    expect(await rejection(h.service.delete(alice, 'temp', { force: true }))).toBe('SecretNotFound');
     expect((await create({ name: 'temp' })).revision).toBe(1);
   });
 });
