@@ -77,9 +77,32 @@ describe('AWS requests of the packaged functions, through AWS_ENDPOINT_URL alone
       'dynamodb:UpdateItem': 1,
     });
     expect((await requestsOf(started.expire, { userProfileId: profile, name: 'apiKey' })).requests).toEqual({ 'dynamodb:UpdateItem': 1 });
-    expect((await requestsOf(started.sweep, {})).requests).toEqual({ 'dynamodb:Query': 16, 'dynamodb:UpdateItem': 1 });
-    // A transaction of one item, for its idempotency token (a retried delete answers as the first).
-    expect((await requestsOf(started.delete, { userProfileId: profile, name: 'apiKey' })).requests).toEqual({ 'dynamodb:TransactWriteItems': 1 });
+    // Every shard's page, then the swept secret's versions (none here) and the sweep itself.
+    expect((await requestsOf(started.sweep, {})).requests).toEqual({ 'dynamodb:Query': 17, 'dynamodb:UpdateItem': 1 });
+    // A scheduled deletion is one conditional UpdateItem.
+    expect((await requestsOf(started.delete, { userProfileId: profile, name: 'apiKey' })).requests).toEqual({ 'dynamodb:UpdateItem': 1 });
+    // Value history: a change of value reads the secret and writes it with its previous version in
+    // one transaction; a get of the current value stays one request, of an earlier one two.
+    await requestsOf(started.create, { userProfileId: profile, name: 'history', value: 'aws-mode-value-1' });
+    const changed = await requestsOf(started.update, { userProfileId: profile, name: 'history', value: 'aws-mode-value-2' });
+    expect(changed.requests).toEqual({ 'dynamodb:GetItem': 1, 'dynamodb:TransactWriteItems': 1 });
+    expect(changed.result).toMatchObject({ valueVersion: 2, revision: 2 });
+    expect((await requestsOf(started.get, { userProfileId: profile, name: 'history' })).requests).toEqual({ 'dynamodb:UpdateItem': 1 });
+    const earlier = await requestsOf(started.get, { userProfileId: profile, name: 'history', version: 1 });
+    expect(earlier.result).toMatchObject({ value: 'aws-mode-value-1', valueVersion: 1 });
+    expect(earlier.requests).toEqual({ 'dynamodb:UpdateItem': 1, 'dynamodb:GetItem': 1 });
+    const listed = await requestsOf(started.versions, { userProfileId: profile, name: 'history' });
+    expect((listed.result as { items: { version: number }[] }).items.map((v) => v.version)).toEqual([2, 1]);
+    expect(listed.requests).toEqual({ 'dynamodb:GetItem': 1, 'dynamodb:Query': 1 });
+    const rolledBack = await requestsOf(started.update, { userProfileId: profile, name: 'history', restoreVersion: 1 });
+    expect(rolledBack.result).toMatchObject({ valueVersion: 3 });
+    expect(rolledBack.requests).toEqual({ 'dynamodb:GetItem': 2, 'dynamodb:TransactWriteItems': 1 });
+    expect((await requestsOf(started.delete, { userProfileId: profile, name: 'history' })).requests).toEqual({ 'dynamodb:UpdateItem': 1 });
+    const restored = await requestsOf(started.restore, { userProfileId: profile, name: 'history' });
+    expect(restored.result).toMatchObject({ deletedAt: null, valueVersion: 3 });
+    expect(restored.requests).toEqual({ 'dynamodb:GetItem': 1, 'dynamodb:UpdateItem': 1 });
+    // Forced: the versions are found, then go with the secret in one transaction.
+    expect((await requestsOf(started.delete, { userProfileId: profile, name: 'history', force: true })).requests).toEqual({ 'dynamodb:Query': 1, 'dynamodb:TransactWriteItems': 1 });
     // A keyed write is one transaction with its key's record; a keyed change reads the secret and the record first.
     const withKey = (name: FunctionName, payload: Record<string, unknown>) => requestsOf(started[name], { userProfileId: profile, ...payload });
     expect((await withKey('create', { name: 'keyed', value: 'aws-mode-value', clientToken: 'k1' })).requests).toEqual({ 'dynamodb:TransactWriteItems': 1 });
@@ -95,12 +118,12 @@ describe('AWS requests of the packaged functions, through AWS_ENDPOINT_URL alone
     // The admin import: one conditional PutItem per secret, keeping its timestamps.
     const imported = { profileId: profile, name: 'imported', value: 'aws-mode-value', createdAt: '2024-05-01T12:00:00.000Z', updatedAt: '2024-05-01T12:00:00.000Z', lastAccessed: null };
     expect((await requestsOf(started.import, { secrets: [imported] })).requests).toEqual({ 'dynamodb:PutItem': 1 });
-    // Apply: a conditional PutItem, which answers with the item when the name is taken; an UpdateItem
-    // more only when the manifest changes it.
+    // Apply: a conditional PutItem, which answers with the item when the name is taken; a change of
+    // value more (a read and a transaction that keeps the previous version) only when the manifest changes it.
     const manifest = (value: string) => ({ userProfileId: profile, apiVersion: 'smarter.sh/v1', kind: 'Secret', metadata: { name: 'applied', description: '', version: '1.0.0' }, spec: { config: { value } } });
     expect((await requestsOf(started.apply, manifest('aws-mode-value'))).requests).toEqual({ 'dynamodb:PutItem': 1 });
     expect((await requestsOf(started.apply, manifest('aws-mode-value'))).requests).toEqual({ 'dynamodb:PutItem': 1 });
-    expect((await requestsOf(started.apply, manifest('aws-mode-value-2'))).requests).toEqual({ 'dynamodb:PutItem': 1, 'dynamodb:UpdateItem': 1 });
+    expect((await requestsOf(started.apply, manifest('aws-mode-value-2'))).requests).toEqual({ 'dynamodb:PutItem': 1, 'dynamodb:GetItem': 1, 'dynamodb:TransactWriteItems': 1 });
     expect(stack.gateway.signatureErrors).toEqual([]);
     expect(stack.gateway.events).toEqual([]);
 
@@ -133,7 +156,19 @@ describe('AWS requests of the packaged functions, through AWS_ENDPOINT_URL alone
     ]);
     // An apply that changed nothing wrote nothing, so it made no event.
     expect(eventsOf('applied')).toEqual(['created', 'edited'].map((kind) => [EVENT_BUS, `secret.${kind}`]));
-    expect(stack.gateway.events).toHaveLength(16);
+    // Value history: each event names the version; a delete and a restore are events of their own.
+    const history = stack.gateway.events.filter((e) => e.Detail.name === 'history');
+    expect(history.map((e) => [e.DetailType, e.Detail.valueVersion])).toEqual([
+      ['secret.created', 1],
+      ['secret.edited', 2],
+      ['secret.accessed', 2],
+      ['secret.accessed', 2],
+      ['secret.edited', 3],
+      ['secret.deleted', 3],
+      ['secret.restored', 3],
+      ['secret.deleted', 3],
+    ]);
+    expect(stack.gateway.events).toHaveLength(24);
     const keys = stack.gateway.events.map((e) => e.Detail.idempotencyKey);
     expect(new Set(keys).size).toBe(keys.length);
     expect(JSON.stringify(stack.gateway.events)).not.toContain('aws-mode-value');

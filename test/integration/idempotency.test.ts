@@ -62,7 +62,7 @@ describe('a keyed create', () => {
     await call({ method: 'POST', path: '/secrets', body: { name: 'inTheWay', value: 'v' } });
     const request = { method: 'POST', path: '/secrets', headers: keyed('create-3'), body: { name: 'inTheWay', value: 'mine' } };
     expect((await call(request)).statusCode).toBe(409);
-    await call({ method: 'DELETE', path: '/secrets/inTheWay' });
+    await call({ method: 'DELETE', path: '/secrets/inTheWay', query: { force: 'true' } });
     expect((await call(request)).statusCode).toBe(201);
     expect(json(await call({ method: 'GET', path: '/secrets/inTheWay' })).value).toBe('mine');
   });
@@ -154,9 +154,9 @@ describe('a keyed expire', () => {
 describe('a keyed delete', () => {
   it('answers a repeat 204, not 404, and never deletes a secret made since under the name', async () => {
     await call({ method: 'POST', path: '/secrets', body: { name: 'doomed', value: 'first' } });
-    expect((await call({ method: 'DELETE', path: '/secrets/doomed', headers: keyed('delete-1') })).statusCode).toBe(204);
+    expect((await call({ method: 'DELETE', path: '/secrets/doomed', query: { force: 'true' }, headers: keyed('delete-1') })).statusCode).toBe(204);
     await call({ method: 'POST', path: '/secrets', body: { name: 'doomed', value: 'second' } });
-    const again = await call({ method: 'DELETE', path: '/secrets/doomed', headers: keyed('delete-1') });
+    const again = await call({ method: 'DELETE', path: '/secrets/doomed', query: { force: 'true' }, headers: keyed('delete-1') });
     expect(again.statusCode).toBe(204);
     expect(again.headers['Idempotent-Replayed']).toBe('true');
     expect(json(await call({ method: 'GET', path: '/secrets/doomed' })).value).toBe('second');

@@ -57,11 +57,16 @@ describe('PATCH', () => {
 });
 
 describe('DELETE', () => {
-  it('answers 204, then 404, and frees the name', async () => {
+  it('answers 204, then 404; the name stays taken until force=true deletes it at once', async () => {
     await call({ method: 'POST', path: '/secrets', body: { name: 'temp', value: 'v1' } });
     expect((await call({ method: 'DELETE', path: '/secrets/temp' })).statusCode).toBe(204);
     expect((await call({ method: 'DELETE', path: '/secrets/temp' })).statusCode).toBe(404);
     expect((await call({ method: 'GET', path: '/secrets/temp' })).statusCode).toBe(404);
+    const taken = await call({ method: 'POST', path: '/secrets', body: { name: 'temp', value: 'v2' } });
+    expect(taken.statusCode).toBe(409);
+    expect(json(taken).detail).toMatch(/^A secret named 'temp' is deleted and keeps its name until \d{4}-.*: restore it, or delete it with force=true\.$/);
+    expect(taken.body).not.toContain('v1');
+    expect((await call({ method: 'DELETE', path: '/secrets/temp', query: { force: 'true' } })).statusCode).toBe(204);
     const again = await call({ method: 'POST', path: '/secrets', body: { name: 'temp', value: 'v2' } });
     expect(again.statusCode).toBe(201);
     expect(json(again).revision).toBe(1);
@@ -114,7 +119,7 @@ describe('key rotation runbook', () => {
     process.env.FERNET_KEYS = newKey;
     vi.resetModules();
     const newOnly = await loadHandlers();
-    const names = (await harness.store.scanAll()).filter((i) => i.token).map((i) => ({ profile: String(i.profileId), name: String(i.name) }));
+    const names = (await harness.store.scanAll()).filter((i) => i.token && String(i.sk).startsWith('SECRET#') && i.deletedAt === undefined).map((i) => ({ profile: String(i.profileId), name: String(i.name) }));
     for (const { profile, name } of names) {
       if (profile === 'thief') continue; // the tampered row above is meant to be unreadable
       const secret = (await newOnly.get({ userProfileId: profile, name }, lambdaContext())) as { value: string };
