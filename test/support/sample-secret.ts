@@ -17,5 +17,8 @@ export const sampleSecret = (overrides: Partial<Secret> = {}): Secret => ({
   revision: 1,
   visibility: 'private',
   owner: 'alice',
+  valueVersion: 1,
+  deletedAt: null,
+  purgesAt: null,
   ...overrides,
 });
