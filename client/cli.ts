@@ -5,21 +5,23 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { SecretNotFound, SecretStoreError, ValidationError } from './errors.js';
 import { SecretStore, type SecretStoreOptions } from './store.js';
 import { invokeFunction, type LambdaLike } from './transport.js';
-import type { AppliedManifest, CreateSecret, Secret, SecretChanges } from './types.js';
+import type { AppliedManifest, CreateSecret, IfMatch, Secret, SecretChanges } from './types.js';
 
 /** Exit codes by error code: scripts can tell "not there" from "try again later". */
 export const EXIT_CODES: Record<string, number> = {
   ValidationError: 3,
   Unauthorized: 4,
   SecretNotFound: 5,
+  VersionNotFound: 5,
   SecretAlreadyExists: 6,
   AmbiguousSecretName: 13,
   SecretExpired: 7,
+  VersionDestroyed: 7,
   PreconditionFailed: 8,
   IdempotencyKeyReused: 9,
   PayloadTooLarge: 10,
@@ -125,6 +127,22 @@ function table(rows: string[][]): string {
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** A value version (`--version`): 1, 2, ... */
+const versionNumber = (text: string) => {
+  const version = Number(text);
+  if (!/^[1-9][0-9]*$/.test(text) || !Number.isSafeInteger(version)) throw new InvalidArgumentError('a version is a whole number from 1 (see history NAME)');
+  return version;
+};
+
+/** `--if-match`: a revision number or `*`. */
+function ifMatchOf(text: string | undefined): IfMatch | undefined {
+  if (text === undefined) return undefined;
+  if (text === '*') return '*';
+  const revision = Number(text);
+  if (!Number.isSafeInteger(revision)) throw new UsageError('--if-match takes a revision number or *');
+  return revision;
+}
 const annotationsOf = (pairs: string[] | undefined) =>
   pairs &&
   Object.fromEntries(
@@ -257,16 +275,18 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
   program
     .command('get <what> [name]')
-    .description('get NAME prints a secret\'s value (with --json, the secret and its value); get secrets lists them, get secret NAME shows one, never a value (-o value prints it)')
+    .description('get NAME prints a secret\'s value (with --json, the secret and its value; with --version N, that version\'s); get secrets lists them, get secret NAME shows one, never a value (-o value prints it)')
     .option('--json', 'NAME: the secret and its value as JSON; secrets, secret NAME: as -o json')
     .option('--owner <profile>', 'NAME: whose secret, when several members of your account share the name')
+    .option('--version <n>', 'NAME: that version of the value (history NAME lists them)', versionNumber)
     .addOption(new Option('-o, --output <format>', 'secrets, secret NAME: a table, or manifests with the value masked; value (secret NAME only) prints the value').choices(['table', 'json', 'yaml', 'value']))
     .option('--tag <tag>', 'secrets: only those with this tag')
     .option('--prefix <prefix>', 'secrets: only names starting with this')
     .addOption(new Option('--expired <which>', 'secrets: expired secrets').choices(['exclude', 'include', 'only']))
-    .action(async (what: string, name: string | undefined, o: { owner?: string; json?: boolean; output?: 'table' | 'json' | 'yaml' | 'value'; tag?: string; prefix?: string; expired?: 'exclude' | 'include' | 'only' }) => {
+    .action(async (what: string, name: string | undefined, o: { owner?: string; version?: number; json?: boolean; output?: 'table' | 'json' | 'yaml' | 'value'; tag?: string; prefix?: string; expired?: 'exclude' | 'include' | 'only' }) => {
       const listing = what === 'secrets' && name === undefined;
       if (!listing && (o.tag || o.prefix || o.expired)) throw new UsageError('--tag, --prefix and --expired are for `get secrets`');
+      if (o.version !== undefined && (listing || what === 'secret' || name !== undefined || o.output !== undefined)) throw new UsageError("--version is for `get NAME`: it prints that version's value");
       const format = o.output ?? (o.json ? 'json' : 'table');
       if (listing) {
         if (format === 'value') throw new UsageError('-o value prints one secret\'s value: get secret NAME -o value');
@@ -277,8 +297,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       }
       if (what === 'secret' && name === undefined) throw new UsageError('get secret NAME shows one secret (get secret secret -o value prints the value of a secret named secret)');
       if (name === undefined && o.output === undefined) {
-        // The value, as before: `get NAME`.
-        const secret = await (await store()).get(what, o.owner ? { owner: o.owner } : {});
+        // The value, as before: `get NAME`; or an earlier one, `get NAME --version N`.
+        const secret = await (await store()).get(what, { ...(o.owner && { owner: o.owner }), ...(o.version !== undefined && { version: o.version }) });
         if (o.json) json(secret);
         else out(io.stdout.isTTY ? `${secret.value}\n` : secret.value);
         return;
@@ -307,7 +327,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
       secret = await s.create({ name, value, ...fields } as CreateSecret);
     } catch (error) {
       if (o.createOnly || !(error instanceof SecretStoreError && error.code === 'SecretAlreadyExists')) throw error;
-      secret = await s.update(name, { value, ...fields });
+      try {
+        secret = await s.update(name, { value, ...fields });
+      } catch (updateError) {
+        // Taken, yet absent: deleted, its name held for a restore (docs/API.md). The store's 409 says until when.
+        if (!(updateError instanceof SecretNotFound)) throw updateError;
+        io.stderr.write(`${name} is deleted: restore ${name} brings it back; rm ${name} --force frees the name\n`);
+        throw error;
+      }
     }
     io.stderr.write(`${secret.name}: revision ${secret.revision}\n`);
   });
@@ -318,18 +345,26 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--tag <tag>', 'only secrets with this tag')
     .option('--prefix <prefix>', 'only names starting with this')
     .addOption(new Option('--expired <which>', 'expired secrets').choices(['exclude', 'include', 'only']))
+    .addOption(new Option('--deleted <which>', 'deleted secrets, restorable until they are purged (with DELETED and PURGES columns)').choices(['exclude', 'include', 'only']))
     .addOption(new Option('--scope <scope>', 'your own secrets, or every secret your account shares').choices(['own', 'account']))
     .option('--json', 'JSON, one array')
-    .action(async (o: { tag?: string; prefix?: string; expired?: 'exclude' | 'include' | 'only'; scope?: 'own' | 'account'; json?: boolean }) => {
+    .action(async (o: { tag?: string; prefix?: string; expired?: 'exclude' | 'include' | 'only'; deleted?: 'exclude' | 'include' | 'only'; scope?: 'own' | 'account'; json?: boolean }) => {
       const secrets = await all(
-        (await store()).list({ ...(o.tag && { tag: o.tag }), ...(o.prefix && { prefix: o.prefix }), ...(o.expired && { expired: o.expired }), ...(o.scope && { scope: o.scope }) }),
+        (await store()).list({
+          ...(o.tag && { tag: o.tag }),
+          ...(o.prefix && { prefix: o.prefix }),
+          ...(o.expired && { expired: o.expired }),
+          ...(o.deleted && { deleted: o.deleted }),
+          ...(o.scope && { scope: o.scope }),
+        }),
       );
       if (o.json) return json(secrets);
       if (secrets.length === 0) return void io.stderr.write('no secrets\n');
       const owners = o.scope === 'account';
+      const deleted = o.deleted === 'include' || o.deleted === 'only';
       out(
         table([
-          ['NAME', ...(owners ? ['OWNER'] : []), 'VERSION', 'REVISION', 'TAGS', 'SHARED', 'UPDATED', 'EXPIRES'],
+          ['NAME', ...(owners ? ['OWNER'] : []), 'VERSION', 'REVISION', 'TAGS', 'SHARED', 'UPDATED', 'EXPIRES', ...(deleted ? ['DELETED', 'PURGES'] : [])],
           ...secrets.map((s) => [
             s.name,
             ...(owners ? [s.owner] : []),
@@ -339,6 +374,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
             s.visibility === 'account' ? 'account' : '-',
             s.updatedAt,
             s.expired ? 'expired' : (s.expiresAt ?? '-'),
+            ...(deleted ? [s.deletedAt ?? '-', s.purgesAt ?? '-'] : []),
           ]),
         ]),
       );
@@ -354,8 +390,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   ).action(async (name: string, o: FieldFlags & { valueStdin?: boolean; fromFile?: string; ifMatch?: string }) => {
     const changes = { ...fieldsOf(o), ...((o.valueStdin || o.fromFile) && { value: await valueFrom(io, o.fromFile) }) };
     if (Object.keys(changes).length === 0) throw new UsageError('nothing to change: give a field option, --value-stdin or --from-file');
-    const ifMatch = o.ifMatch === undefined ? undefined : o.ifMatch === '*' ? '*' : Number(o.ifMatch);
-    if (ifMatch !== undefined && ifMatch !== '*' && !Number.isSafeInteger(ifMatch)) throw new UsageError('--if-match takes a revision number or *');
+    const ifMatch = ifMatchOf(o.ifMatch);
     const secret = await (await store()).update(name, changes, ifMatch === undefined ? {} : { ifMatch });
     io.stderr.write(`${secret.name}: revision ${secret.revision}\n`);
   });
@@ -369,21 +404,53 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr.write(`${secret.name}: expires ${secret.expiresAt}\n`);
     });
 
+  const forceOption = () => new Option('--force', 'at once, value and history, with no recovery');
+
   program
     .command('rm <name>')
-    .description('delete a secret')
-    .action(async (name: string) => {
-      await (await store()).delete(name);
+    .description('delete a secret (restore NAME undeletes it during the recovery window)')
+    .addOption(forceOption())
+    .action(async (name: string, o: { force?: boolean }) => {
+      await (await store()).delete(name, { force: Boolean(o.force) });
       io.stderr.write(`${name}: deleted\n`);
     });
 
   program
     .command('delete <kind> <name>')
     .description('delete secret NAME: Smarter\'s spelling of rm')
-    .action(async (kind: string, name: string) => {
+    .addOption(forceOption())
+    .action(async (kind: string, name: string, o: { force?: boolean }) => {
       const target = nameAfterKind('delete', kind, name);
-      await (await store()).delete(target);
+      await (await store()).delete(target, { force: Boolean(o.force) });
       out(`secret/${target} deleted\n`);
+    });
+
+  program
+    .command('history <name>')
+    .description("a secret's value versions, newest first, never values: get NAME --version N prints one, restore NAME --version N makes it current again")
+    .option('--json', 'JSON, one array')
+    .action(async (name: string, o: { json?: boolean }) => {
+      const versions = await (await store()).versions(name);
+      if (o.json) return json(versions);
+      const flag = (on: boolean) => (on ? 'yes' : '-');
+      out(table([['VERSION', 'CREATED', 'CURRENT', 'DESTROYED'], ...versions.map((v) => [String(v.version), v.createdAt, flag(v.current), flag(v.destroyed)])]));
+    });
+
+  program
+    .command('restore <name>')
+    .description("undelete a secret during its recovery window; with --version N, make that version's value the current one again (a rollback)")
+    .option('--version <n>', "make this version's value current again, as a new version (history NAME lists them)", versionNumber)
+    .option('--if-match <revision>', 'with --version: only if the secret is at this revision (else exit 8)')
+    .action(async (name: string, o: { version?: number; ifMatch?: string }) => {
+      if (o.version === undefined) {
+        if (o.ifMatch !== undefined) throw new UsageError('--if-match goes with --version: an undelete takes no revision');
+        const secret = await (await store()).restore(name);
+        io.stderr.write(`${secret.name}: restored (revision ${secret.revision})\n`);
+        return;
+      }
+      const ifMatch = ifMatchOf(o.ifMatch);
+      const secret = await (await store()).rollback(name, o.version, ifMatch === undefined ? {} : { ifMatch });
+      io.stderr.write(`${secret.name}: version ${o.version} restored as version ${secret.valueVersion} (revision ${secret.revision})\n`);
     });
 
   const onlyOption = () => new Option('--only <names>', 'these secrets only (comma-separated); all live secrets by default').argParser((v) => v.split(',').filter(Boolean));

@@ -52,10 +52,14 @@ const codeClass = (code: string, status: number, retryable = false) =>
 export class ValidationError extends codeClass('ValidationError', 400) {}
 export class Unauthorized extends codeClass('Unauthorized', 401) {}
 export class SecretNotFound extends codeClass('SecretNotFound', 404) {}
+/** The secret never had that version of its value. */
+export class VersionNotFound extends codeClass('VersionNotFound', 404) {}
 export class SecretAlreadyExists extends codeClass('SecretAlreadyExists', 409) {}
 /** Several members of the account share a secret of that name: `owners` lists them; get with `{ owner }`. */
 export class AmbiguousSecretName extends codeClass('AmbiguousSecretName', 409) {}
 export class SecretExpired extends codeClass('SecretExpired', 410) {}
+/** That version's value is destroyed: pruned from the history, or the secret expired. */
+export class VersionDestroyed extends codeClass('VersionDestroyed', 410) {}
 export class PreconditionFailed extends codeClass('PreconditionFailed', 412) {}
 export class PayloadTooLarge extends codeClass('PayloadTooLarge', 413) {}
 export class UnsupportedMediaType extends codeClass('UnsupportedMediaType', 415) {}
@@ -73,9 +77,11 @@ const CLASSES = [
   ValidationError,
   Unauthorized,
   SecretNotFound,
+  VersionNotFound,
   SecretAlreadyExists,
   AmbiguousSecretName,
   SecretExpired,
+  VersionDestroyed,
   PreconditionFailed,
   PayloadTooLarge,
   UnsupportedMediaType,

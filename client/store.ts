@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { SecretCache, type CacheOptions } from './cache.js';
 import { SecretStoreError } from './errors.js';
 import { httpTransport, lambdaTransport, type Call, type HttpOptions, type LambdaOptions, type Transport } from './transport.js';
-import type { AppliedManifest, CreateSecret, IfMatch, ListOptions, Secret, SecretChanges, SecretPage, SecretWithValue, WriteOptions } from './types.js';
+import type { AppliedManifest, CreateSecret, IfMatch, ListOptions, Secret, SecretChanges, SecretPage, SecretVersion, SecretWithValue, WriteOptions } from './types.js';
 
 export interface RetryOptions {
   /** Attempts in all, the first included; default 4. 1 turns retries off. */
@@ -29,6 +29,12 @@ export interface GetOptions {
   fresh?: boolean;
   /** Whose secret, for one shared in the account under a name several members share (AmbiguousSecretName lists them). */
   owner?: string;
+  /**
+   * That version of the value (`valueVersion` says which a Secret holds), asked of the store every
+   * time: never served from the cache nor put in it. VersionNotFound for a version the secret
+   * never had, VersionDestroyed once its value is gone.
+   */
+  version?: number;
   signal?: AbortSignal;
 }
 
@@ -58,13 +64,19 @@ export class SecretStore {
     return this.write(secret.name, { operation: 'create', fields: { ...secret } }, options);
   }
 
-  /** The secret and its value, from the cache while fresh. `{ id }` asks the store by id (direct invocation only), uncached. */
+  /**
+   * The secret and its value, from the cache while fresh. `{ version }` asks the store for that
+   * version's value, uncached; `{ id }` asks the store by id (direct invocation only), uncached.
+   */
   async get(nameOrId: string | { id: string }, options: GetOptions = {}): Promise<SecretWithValue> {
-    if (typeof nameOrId !== 'string') return this.call<SecretWithValue>({ operation: 'get', id: nameOrId.id, ...(options.signal && { signal: options.signal }) });
+    const version = options.version === undefined ? {} : { version: options.version };
+    const signal = options.signal && { signal: options.signal };
+    if (typeof nameOrId !== 'string') return this.call<SecretWithValue>({ operation: 'get', id: nameOrId.id, ...(options.version !== undefined && { query: version }), ...signal });
     const name = nameOrId;
-    const owner = options.owner === undefined ? {} : { query: { owner: options.owner } };
-    const read = () => this.call<SecretWithValue>({ operation: 'get', name, ...owner, ...(options.signal && { signal: options.signal }) });
-    if (!this.cache) return read();
+    const query = { ...(options.owner !== undefined && { owner: options.owner }), ...version };
+    const read = () => this.call<SecretWithValue>({ operation: 'get', name, ...(Object.keys(query).length > 0 && { query }), ...signal });
+    // A version is read as it is asked: the cache holds the current value only.
+    if (!this.cache || options.version !== undefined) return read();
     // Names never hold a space: one owner's secret of a name is cached apart from the caller's own.
     const key = options.owner === undefined ? name : `${name} ${options.owner}`;
     if (options.fresh) this.cache.invalidate(key);
@@ -102,8 +114,41 @@ export class SecretStore {
     return this.write(name, { operation: 'expire', name, fields: at === undefined ? {} : { at } }, options);
   }
 
-  async delete(name: string, options: WriteOptions = {}): Promise<void> {
-    await this.write(name, { operation: 'delete', name }, options);
+  /**
+   * Deletes the secret: it reads as absent at once, and `restore` brings it back until its
+   * `purgesAt` (the store's recovery window). `{ force: true }` destroys it at once, value and
+   * history, with no recovery (and ends a pending deletion).
+   */
+  async delete(name: string, options: WriteOptions & { force?: boolean } = {}): Promise<void> {
+    await this.write(name, { operation: 'delete', name, ...(options.force && { query: { force: true } }) }, options);
+  }
+
+  /**
+   * Undeletes a secret whose deletion is pending: it comes back as it was, value, history, sharing
+   * and expiry included. A secret that is not deleted answers as it is; one past its recovery
+   * window, or absent, is SecretNotFound. Takes no idempotency key (the store's restore reads
+   * none): it is retried like a read, since restoring twice leaves the same secret.
+   */
+  async restore(name: string, options: { signal?: AbortSignal } = {}): Promise<Secret> {
+    this.cache?.invalidate(name);
+    try {
+      return await this.call<Secret>({ operation: 'restore', name, ...(options.signal && { signal: options.signal }) });
+    } finally {
+      this.cache?.invalidate(name);
+    }
+  }
+
+  /** Every version the secret's value has had, newest first, with whether each is current or destroyed: never values. */
+  async versions(name: string, options: { signal?: AbortSignal } = {}): Promise<SecretVersion[]> {
+    return (await this.call<{ items: SecretVersion[] }>({ operation: 'versions', name, ...(options.signal && { signal: options.signal }) })).items;
+  }
+
+  /**
+   * Makes `version`'s value the current value again, as a new version and a new revision: an
+   * update with `restoreVersion`, so `ifMatch` guards it and it carries an idempotency key.
+   */
+  async rollback(name: string, version: number, options: WriteOptions & { ifMatch?: IfMatch } = {}): Promise<Secret> {
+    return this.update(name, { restoreVersion: version }, options);
   }
 
   /**

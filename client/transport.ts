@@ -3,7 +3,7 @@
 // shapes and raise the same error classes, so SecretStore does not know which it has.
 import { errorFor, TooManyRequests, TransportError, type SecretStoreError } from './errors.js';
 
-export type Operation = 'create' | 'get' | 'list' | 'update' | 'expire' | 'delete' | 'apply';
+export type Operation = 'create' | 'get' | 'list' | 'update' | 'expire' | 'delete' | 'apply' | 'versions' | 'restore';
 
 export interface Call {
   operation: Operation;
@@ -13,8 +13,8 @@ export interface Call {
   fields?: Record<string, unknown>;
   /** A YAML body, sent as it is (HTTP only: a direct payload is an object). */
   yaml?: string;
-  /** List's query parameters. */
-  query?: Record<string, string | number | undefined>;
+  /** The query parameters (list's, get's `owner` and `version`, delete's `force`): a direct payload's fields alike. */
+  query?: Record<string, string | number | boolean | undefined>;
   /** If-Match's text (HTTP); a direct payload's `ifMatch`. */
   ifMatch?: string;
   idempotencyKey?: string;
@@ -50,6 +50,8 @@ const ROUTES: Record<Operation, { method: string; path: (call: Call) => string }
   expire: { method: 'POST', path: (c) => `/secrets/${encodeURIComponent(c.name!)}/expire` },
   delete: { method: 'DELETE', path: (c) => `/secrets/${encodeURIComponent(c.name!)}` },
   apply: { method: 'POST', path: () => '/manifests' },
+  versions: { method: 'GET', path: (c) => `/secrets/${encodeURIComponent(c.name!)}/versions` },
+  restore: { method: 'POST', path: (c) => `/secrets/${encodeURIComponent(c.name!)}/restore` },
 };
 
 export function httpTransport(options: HttpOptions): Transport {

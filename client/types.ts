@@ -18,10 +18,11 @@ export interface Secret {
   visibility: 'private' | 'account';
   /** The owning profile. */
   owner: string;
-  /** The version of the current value (or, in a get of a version, of the value answered). */
+  /** The version of the current value (of the value answered, for a get of a version): 1 when created, one more per change of value. */
   valueVersion: number;
-  /** When it was deleted, and when it will be destroyed: null unless deleted. */
+  /** When it was deleted, while its deletion is pending (restore brings it back until `purgesAt`); otherwise null. */
   deletedAt: string | null;
+  /** When a deleted secret is destroyed for good; null unless deleted. */
   purgesAt: string | null;
 }
 
@@ -45,7 +46,20 @@ export interface CreateSecret {
   visibility?: 'private' | 'account';
 }
 
-export type SecretChanges = Partial<Omit<CreateSecret, 'name'>>;
+export type SecretChanges = Partial<Omit<CreateSecret, 'name'>> & {
+  /** That version's value becomes the current value, as a new version (not with `value`). */
+  restoreVersion?: number;
+};
+
+/** One version of a secret's value, as `versions` lists them (newest first): never the value. */
+export interface SecretVersion {
+  version: number;
+  createdAt: string;
+  /** The current value's version. */
+  current: boolean;
+  /** Its value is gone: pruned from the history, or the secret expired. */
+  destroyed: boolean;
+}
 
 export interface ListOptions {
   /** Items per page, 1-100 (the store's default is 50). */
@@ -54,6 +68,8 @@ export interface ListOptions {
   tag?: string;
   prefix?: string;
   expired?: 'exclude' | 'include' | 'only';
+  /** Secrets deleted and still restorable: left out by default. */
+  deleted?: 'exclude' | 'include' | 'only';
   /** `account`: every secret shared with the caller's account (by name, then owner) instead of its own. */
   scope?: 'own' | 'account';
 }

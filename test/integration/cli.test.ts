@@ -1,5 +1,6 @@
 // The secret-store CLI's Smarter verbs (apply, get secrets, get secret, describe secret, delete
-// secret), run in-process by main() against the real handlers and the local DynamoDB: over HTTP
+// secret), and value history and recoverable deletes (history, get --version, restore, rm --force,
+// ls --deleted), run in-process by main() against the real handlers and the local DynamoDB: over HTTP
 // (the global fetch handed to the harness) and by direct invocation (the Lambda SDK replaced by the
 // harness's invoker). Masked output never holds a value; the old spellings keep working.
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -146,6 +147,41 @@ describe.each(Object.keys(over) as Over[])('the CLI over %s', (kind) => {
     expect((await run(['delete', 'secret', 'secrets'])).code).toBe(5);
     expect((await run(['delete', 'plugin', 'second_key'])).code).toBe(2);
     expect((await run(['delete', 'second_key'])).code).toBe(2);
+  });
+
+  // Needs the server's side of issue #20 (value history, the versions and restore functions).
+  it('shows the history, reads and restores a version, deletes with recovery, restores, and deletes with --force', async () => {
+    await run(['put', 'historyCli'], `${MARK}-h1`);
+    expect((await run(['put', 'historyCli'], `${MARK}-h2`)).stderr).toBe('historyCli: revision 2\n');
+    const history = await run(['history', 'historyCli']);
+    expect(history.code).toBe(0);
+    expect(history.stdout).toMatch(/^VERSION\s+CREATED\s+CURRENT\s+DESTROYED\n2\s+\S+Z\s+yes\s+-\n1\s+\S+Z\s+-\s+-\n$/);
+    expect(JSON.parse((await run(['history', 'historyCli', '--json'])).stdout).map((v: { version: number }) => v.version)).toEqual([2, 1]);
+    expect((await cli(['get', 'historyCli', '--version', '1'], env)).stdout).toBe(`${MARK}-h1`);
+    expect((await run(['get', 'historyCli', '--version', '7'])).code).toBe(5);
+    expect((await run(['restore', 'historyCli', '--version', '1', '--if-match', '1'])).code).toBe(8);
+    expect(await run(['restore', 'historyCli', '--version', '1', '--if-match', '2'])).toEqual({ code: 0, stdout: '', stderr: 'historyCli: version 1 restored as version 3 (revision 3)\n' });
+    expect((await cli(['get', 'historyCli'], env)).stdout).toBe(`${MARK}-h1`);
+
+    expect(await run(['rm', 'historyCli'])).toEqual({ code: 0, stdout: '', stderr: 'historyCli: deleted\n' });
+    expect((await run(['get', 'historyCli'])).code).toBe(5);
+    expect((await run(['history', 'historyCli'])).code).toBe(5);
+    expect((await run(['ls', '--prefix', 'historyCli'])).stderr).toBe('no secrets\n');
+    const deleted = await run(['ls', '--prefix', 'historyCli', '--deleted', 'only']);
+    expect(deleted.stdout).toMatch(/\sDELETED\s+PURGES\nhistoryCli\s.*\s\d{4}-\S+Z\s+\d{4}-\S+Z\n$/);
+    // The name is held for a restore.
+    const put = await run(['put', 'historyCli'], `${MARK}-other`);
+    expect(put.code).toBe(6);
+    expect(put.stderr).toContain('restore historyCli brings it back');
+    expect(await run(['restore', 'historyCli'])).toMatchObject({ code: 0, stdout: '' });
+    expect((await cli(['get', 'historyCli'], env)).stdout).toBe(`${MARK}-h1`);
+
+    expect((await run(['delete', 'secret', 'historyCli', '--force'])).stdout).toBe('secret/historyCli deleted\n');
+    expect((await run(['restore', 'historyCli'])).code).toBe(5);
+    expect((await run(['ls', '--prefix', 'historyCli', '--deleted', 'include'])).stderr).toBe('no secrets\n');
+    await run(['put', 'historyCli'], `${MARK}-h4`);
+    expect((await run(['rm', 'historyCli', '--force'])).code).toBe(0);
+    expect((await run(['restore', 'historyCli'])).code).toBe(5);
   });
 
   it('printed no value anywhere but the value commands', () => {

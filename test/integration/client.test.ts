@@ -11,6 +11,8 @@ import {
   SecretNotFound,
   SecretStore,
   ValidationError,
+  VersionDestroyed,
+  VersionNotFound,
   type SecretStoreOptions,
 } from '../../client/index.js';
 import { harnessWires } from '../support/client-transports.js';
@@ -151,5 +153,108 @@ describe('get by id', () => {
     expect((await direct.get({ id: created.id })).value).toBe('by-id-value');
     const http = new SecretStore(transports.http('by-id', wires));
     await expect(http.get({ id: created.id })).rejects.toThrow(/direct invocation only/);
+  });
+});
+
+// Value history and recoverable deletes (docs/API.md): these need the server's side of issue #20,
+// the versions and restore functions and history in the store.
+describe.each(Object.keys(transports) as (keyof typeof transports)[])('value history and recoverable deletes through the client over %s', (kind) => {
+  const connect = (options: Partial<SecretStoreOptions> = {}) => {
+    const wires = harnessWires(harness);
+    return new SecretStore({ ...transports[kind](`history-${kind}`, wires), ...options } as SecretStoreOptions);
+  };
+  const all = async <T>(items: AsyncIterable<T>) => {
+    const list: T[] = [];
+    for await (const item of items) list.push(item);
+    return list;
+  };
+
+  it('keeps each value as a version, reads one, lists them, and rolls back under If-Match', async () => {
+    const store = connect({ cache: false });
+    expect(await store.create({ name: 'historyKey', value: 'history-v1' })).toMatchObject({ valueVersion: 1, revision: 1, deletedAt: null, purgesAt: null });
+    expect(await store.update('historyKey', { value: 'history-v2' })).toMatchObject({ valueVersion: 2, revision: 2 });
+    // A change of metadata only keeps the value's version.
+    expect(await store.update('historyKey', { description: 'metadata only' })).toMatchObject({ valueVersion: 2, revision: 3 });
+    expect((await store.versions('historyKey')).map((v) => [v.version, v.current, v.destroyed])).toEqual([
+      [2, true, false],
+      [1, false, false],
+    ]);
+    expect(await store.get('historyKey', { version: 1 })).toMatchObject({ value: 'history-v1', valueVersion: 1 });
+    expect(await store.get('historyKey')).toMatchObject({ value: 'history-v2', valueVersion: 2 });
+    await expect(store.get('historyKey', { version: 9 })).rejects.toBeInstanceOf(VersionNotFound);
+    await expect(store.rollback('historyKey', 1, { ifMatch: 2 })).rejects.toBeInstanceOf(PreconditionFailed);
+    expect(await store.rollback('historyKey', 1, { ifMatch: 3 })).toMatchObject({ valueVersion: 3, revision: 4 });
+    expect(await store.get('historyKey')).toMatchObject({ value: 'history-v1', valueVersion: 3 });
+    expect((await store.versions('historyKey')).map((v) => v.version)).toEqual([3, 2, 1]);
+  });
+
+  it('destroys the oldest values past those it keeps (VersionDestroyed), and reads no version of an expired secret', async () => {
+    const store = connect({ cache: false });
+    await store.create({ name: 'prunedKey', value: 'pruned-1' });
+    for (let i = 2; i <= 12; i++) await store.update('prunedKey', { value: `pruned-${i}` });
+    const versions = await store.versions('prunedKey');
+    expect(versions.map((v) => v.version)).toEqual([12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
+    // The kept ones are the newest: once one is destroyed, every older one is.
+    const kept = versions.filter((v) => !v.destroyed).length;
+    expect(kept).toBeLessThan(12);
+    expect(versions.map((v) => v.destroyed)).toEqual(versions.map((_, i) => i >= kept));
+    await expect(store.get('prunedKey', { version: 1 })).rejects.toBeInstanceOf(VersionDestroyed);
+    expect((await store.get('prunedKey', { version: 13 - kept })).value).toBe(`pruned-${13 - kept}`);
+    await store.expire('prunedKey');
+    await expect(store.get('prunedKey', { version: 12 })).rejects.toBeInstanceOf(SecretExpired);
+  });
+
+  it('deletes with recovery: absent at once, listed when asked, its name held, restored as it was', async () => {
+    const store = connect({ cache: false });
+    await store.create({ name: 'deletedKey', value: 'deleted-v1', tags: ['recover'] });
+    await store.update('deletedKey', { value: 'deleted-v2' });
+    await store.delete('deletedKey');
+    await expect(store.get('deletedKey')).rejects.toBeInstanceOf(SecretNotFound);
+    await expect(store.versions('deletedKey')).rejects.toBeInstanceOf(SecretNotFound);
+    await expect(store.update('deletedKey', { description: 'x' })).rejects.toBeInstanceOf(SecretNotFound);
+    await expect(store.create({ name: 'deletedKey', value: 'another' })).rejects.toBeInstanceOf(SecretAlreadyExists);
+    expect(await all(store.list({ tag: 'recover' }))).toEqual([]);
+    const [shown, ...more] = await all(store.list({ tag: 'recover', deleted: 'only' }));
+    expect(more).toEqual([]);
+    expect(shown).toMatchObject({ name: 'deletedKey', deletedAt: expect.any(String), purgesAt: expect.any(String) });
+    expect(Date.parse(shown!.purgesAt!)).toBeGreaterThan(Date.parse(shown!.deletedAt!));
+    expect((await all(store.list({ tag: 'recover', deleted: 'include' }))).map((s) => s.name)).toEqual(['deletedKey']);
+
+    const restored = await store.restore('deletedKey');
+    expect(restored).toMatchObject({ name: 'deletedKey', tags: ['recover'], valueVersion: 2, deletedAt: null, purgesAt: null });
+    expect((await store.get('deletedKey')).value).toBe('deleted-v2');
+    expect((await store.get('deletedKey', { version: 1 })).value).toBe('deleted-v1');
+    // Not deleted: answered as it is.
+    expect(await store.restore('deletedKey')).toMatchObject({ revision: restored.revision, deletedAt: null });
+    await expect(store.restore('neverThere')).rejects.toBeInstanceOf(SecretNotFound);
+  });
+
+  it('deletes at once with force, a pending deletion too: nothing to restore, the name free', async () => {
+    const store = connect({ cache: false });
+    await store.create({ name: 'forcedKey', value: 'forced-1' });
+    await store.delete('forcedKey', { force: true });
+    await expect(store.restore('forcedKey')).rejects.toBeInstanceOf(SecretNotFound);
+    expect(await all(store.list({ prefix: 'forcedKey', deleted: 'include' }))).toEqual([]);
+    expect((await store.create({ name: 'forcedKey', value: 'forced-2' })).valueVersion).toBe(1);
+    await store.delete('forcedKey');
+    await store.delete('forcedKey', { force: true });
+    await expect(store.restore('forcedKey')).rejects.toBeInstanceOf(SecretNotFound);
+    await store.create({ name: 'forcedKey', value: 'forced-3' });
+    expect((await store.versions('forcedKey')).map((v) => v.version)).toEqual([1]);
+  });
+
+  it('serves the current value from its cache around reads of versions, and not what a rollback, delete or restore changed', async () => {
+    const store = connect();
+    await store.create({ name: 'cachedHistory', value: 'cached-v1' });
+    await store.update('cachedHistory', { value: 'cached-v2' });
+    expect((await store.get('cachedHistory')).value).toBe('cached-v2');
+    expect((await store.get('cachedHistory', { version: 1 })).value).toBe('cached-v1');
+    expect((await store.get('cachedHistory')).value).toBe('cached-v2');
+    await store.rollback('cachedHistory', 1);
+    expect((await store.get('cachedHistory')).value).toBe('cached-v1');
+    await store.delete('cachedHistory');
+    await expect(store.get('cachedHistory')).rejects.toBeInstanceOf(SecretNotFound);
+    await store.restore('cachedHistory');
+    expect(await store.get('cachedHistory')).toMatchObject({ value: 'cached-v1', valueVersion: 3 });
   });
 });

@@ -64,6 +64,8 @@ export function harnessWires(harness: Harness, prefix = 'secret-store-test-'): W
 function operationOf(method: string, path: string): Operation {
   if (path === '/manifests') return 'apply';
   if (path.endsWith('/expire')) return 'expire';
+  if (path.endsWith('/versions')) return 'versions';
+  if (path.endsWith('/restore')) return 'restore';
   if (path === '/secrets') return method === 'POST' ? 'create' : 'list';
   return ({ GET: 'get', PATCH: 'update', DELETE: 'delete' } as Record<string, Operation>)[method]!;
 }

@@ -7,19 +7,24 @@ import {
   InternalError,
   SecretCache,
   SecretDamaged,
+  SecretExpired,
   SecretNotFound,
   SecretStore,
+  SecretStoreError,
   ServiceUnavailable,
   TooManyRequests,
   TransportError,
   Unauthorized,
   ValidationError,
+  VersionDestroyed,
+  VersionNotFound,
   httpTransport,
   lambdaTransport,
   type Call,
   type SecretWithValue,
   type Transport,
 } from '../../client/index.js';
+import { lambdaError } from '../../client/transport.js';
 import type { Secret as ClientSecret, SecretWithValue as ClientSecretWithValue } from '../../client/index.js';
 import type { Secret as ServerSecret } from '../../lib/domain/secret.js';
 import type { SecretWithValue as ServerSecretWithValue } from '../../lib/secrets/service.js';
@@ -296,6 +301,147 @@ describe('the transports', () => {
     await expect(direct(answering(offline)).send({ operation: 'get', name: 'k' })).rejects.toBeInstanceOf(ServiceUnavailable);
     const throttled = { send: async () => Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' })) };
     await expect(direct(throttled).send({ operation: 'list' })).rejects.toBeInstanceOf(TooManyRequests);
+  });
+});
+
+describe('value history and recoverable deletes', () => {
+  const current = { ...secret('current-value'), valueVersion: 2 };
+  const older = { ...secret('older-value'), valueVersion: 1 };
+  const history = [
+    { version: 2, createdAt: '2026-12-02T09:30:00.000Z', current: true, destroyed: false },
+    { version: 1, createdAt: '2026-12-02T09:00:00.000Z', current: false, destroyed: false },
+  ];
+
+  /** Every call the new methods make, in one order, over whichever transport `store` has. */
+  async function everyCall(store: SecretStore) {
+    expect((await store.get('apiKey', { version: 1 })).value).toBe('older-value');
+    await store.get('apiKey', { version: 1, owner: 'bob' });
+    expect(await store.versions('apiKey')).toEqual(history);
+    expect((await store.restore('apiKey')).name).toBe('apiKey');
+    await store.rollback('apiKey', 1, { ifMatch: 5, idempotencyKey: 'rollback-key' });
+    await store.delete('apiKey', { force: true, idempotencyKey: 'force-key' });
+    await store.delete('apiKey', { force: false, idempotencyKey: 'plain-key' });
+    await store.listPage({ deleted: 'only' });
+  }
+
+  it('over HTTP, send each to its route, with its query, body, If-Match and idempotency key', async () => {
+    const sent: { method: string; url: string; headers: Record<string, string>; body?: unknown }[] = [];
+    const recording = (async (url: string, init: RequestInit) => {
+      sent.push({ method: init.method!, url, headers: init.headers as Record<string, string>, ...(init.body !== undefined && { body: init.body }) });
+      const path = new URL(url).pathname;
+      if (init.method === 'DELETE') return new Response(null, { status: 204 });
+      const body = path.endsWith('/versions') ? { items: history } : path === '/secrets' ? { items: [], nextCursor: null } : init.method === 'GET' ? older : current;
+      return new Response(JSON.stringify(body), { status: 200 });
+    }) as unknown as typeof fetch;
+    await everyCall(new SecretStore({ http: { endpoint: 'https://api.test', token: 't', fetch: recording } }));
+    expect(sent.map(({ method, url, body }) => [method, url, body])).toEqual([
+      ['GET', 'https://api.test/secrets/apiKey?version=1', undefined],
+      ['GET', 'https://api.test/secrets/apiKey?owner=bob&version=1', undefined],
+      ['GET', 'https://api.test/secrets/apiKey/versions', undefined],
+      ['POST', 'https://api.test/secrets/apiKey/restore', undefined],
+      ['PATCH', 'https://api.test/secrets/apiKey', '{"restoreVersion":1}'],
+      ['DELETE', 'https://api.test/secrets/apiKey?force=true', undefined],
+      ['DELETE', 'https://api.test/secrets/apiKey', undefined],
+      ['GET', 'https://api.test/secrets?deleted=only', undefined],
+    ]);
+    const [, , versions, restore, rollback, force, plain] = sent.map((s) => s.headers);
+    // Reads and restore carry no idempotency key (restore takes none); restore has no body, so no content type.
+    for (const headers of [versions, restore]) expect(Object.keys(headers!).sort()).toEqual(['accept', 'authorization']);
+    expect(rollback).toMatchObject({ 'content-type': 'application/json', 'if-match': '"5"', 'idempotency-key': 'rollback-key' });
+    expect(force).toMatchObject({ 'idempotency-key': 'force-key' });
+    expect(plain).toMatchObject({ 'idempotency-key': 'plain-key' });
+  });
+
+  it('over direct invocation, invoke each function with the fields in the payload', async () => {
+    const sent: { FunctionName: string; payload: unknown }[] = [];
+    const client = {
+      async send(command: unknown) {
+        const { FunctionName, Payload } = (command as { input: { FunctionName: string; Payload: Uint8Array } }).input;
+        sent.push({ FunctionName, payload: JSON.parse(new TextDecoder().decode(Payload)) });
+        const op = FunctionName.slice('secret-store-prod-'.length);
+        const body = { get: older, versions: { items: history }, list: { items: [], nextCursor: null }, delete: null }[op] ?? current;
+        return { Payload: new TextEncoder().encode(JSON.stringify(body)) };
+      },
+    };
+    await everyCall(new SecretStore({ lambda: { functionPrefix: 'secret-store-prod-', profile: 'alice', client } }));
+    expect(sent).toEqual([
+      { FunctionName: 'secret-store-prod-get', payload: { userProfileId: 'alice', name: 'apiKey', version: 1 } },
+      { FunctionName: 'secret-store-prod-get', payload: { userProfileId: 'alice', name: 'apiKey', owner: 'bob', version: 1 } },
+      { FunctionName: 'secret-store-prod-versions', payload: { userProfileId: 'alice', name: 'apiKey' } },
+      { FunctionName: 'secret-store-prod-restore', payload: { userProfileId: 'alice', name: 'apiKey' } },
+      { FunctionName: 'secret-store-prod-update', payload: { userProfileId: 'alice', name: 'apiKey', restoreVersion: 1, ifMatch: '"5"', clientToken: 'rollback-key' } },
+      { FunctionName: 'secret-store-prod-delete', payload: { userProfileId: 'alice', name: 'apiKey', force: true, clientToken: 'force-key' } },
+      { FunctionName: 'secret-store-prod-delete', payload: { userProfileId: 'alice', name: 'apiKey', clientToken: 'plain-key' } },
+      { FunctionName: 'secret-store-prod-list', payload: { userProfileId: 'alice', deleted: 'only' } },
+    ]);
+    const direct = lambdaTransport({ functionPrefix: 'p-', profile: 'alice', client });
+    await direct.send({ operation: 'get', id: current.id, query: { version: 3 } });
+    expect(sent.at(-1)).toEqual({ FunctionName: 'p-get', payload: { userProfileId: 'alice', id: current.id, version: 3 } });
+  });
+
+  it('reads a version past the cache: asked every time, never cached, and the cached current value left as it is', async () => {
+    const transport = scripted(current, older, older, { ...older, valueVersion: 2, value: 'v2' });
+    const store = new SecretStore({ transport });
+    expect((await store.get('apiKey')).value).toBe('current-value');
+    expect((await store.get('apiKey', { version: 1 })).value).toBe('older-value');
+    expect((await store.get('apiKey', { version: 1 })).value).toBe('older-value');
+    expect((await store.get('apiKey')).value).toBe('current-value');
+    expect(transport.calls).toHaveLength(3);
+    // Nothing cached before: a version's answer does not become the current value either.
+    const fresh = new SecretStore({ transport: scripted(older, current), sleep: async () => {} });
+    await fresh.get('apiKey', { version: 1 });
+    expect((await fresh.get('apiKey')).value).toBe('current-value');
+    // A version the store refuses leaves the cached current value too.
+    const refusing = scripted(current, new VersionDestroyed({ detail: 'gone' }), new VersionNotFound({ detail: 'never' }));
+    const cached = new SecretStore({ transport: refusing });
+    await cached.get('apiKey');
+    await expect(cached.get('apiKey', { version: 1 })).rejects.toBeInstanceOf(VersionDestroyed);
+    await expect(cached.get('apiKey', { version: 9 })).rejects.toBeInstanceOf(VersionNotFound);
+    expect((await cached.get('apiKey')).value).toBe('current-value');
+    expect(refusing.calls).toHaveLength(3);
+  });
+
+  it('lists versions uncached, and drops the cached value on restore, rollback and a forced delete', async () => {
+    const transport = scripted({ items: history }, { items: history }, current, current, current, current, current, undefined, current);
+    const store = new SecretStore({ transport });
+    await store.versions('apiKey');
+    await store.versions('apiKey');
+    const reads = () => transport.calls.filter((c) => c.operation === 'get').length;
+    await store.get('apiKey');
+    await store.restore('apiKey');
+    await store.get('apiKey');
+    await store.rollback('apiKey', 1);
+    await store.get('apiKey');
+    await store.delete('apiKey', { force: true });
+    await store.get('apiKey');
+    expect(reads()).toBe(4);
+    expect(transport.calls.map((c) => c.operation)).toEqual(['versions', 'versions', 'get', 'restore', 'get', 'update', 'get', 'delete', 'get']);
+  });
+
+  it('retries a rollback with one idempotency key, and a restore (which takes none) as a read', async () => {
+    const transport = scripted(new TransportError({ detail: 'lost' }), current, new ServiceUnavailable({ detail: 'busy' }), current);
+    const store = new SecretStore({ transport, sleep: async () => {} });
+    await store.rollback('apiKey', 1);
+    await store.restore('apiKey');
+    const [first, retry, restore, restoreRetry] = transport.calls;
+    expect(first).toMatchObject({ operation: 'update', name: 'apiKey', fields: { restoreVersion: 1 } });
+    expect(first!.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+    expect(retry!.idempotencyKey).toBe(first!.idempotencyKey);
+    expect(first!.ifMatch).toBeUndefined();
+    expect(restore).toEqual({ operation: 'restore', name: 'apiKey' });
+    expect(restoreRetry).toEqual(restore);
+  });
+
+  it('raise VersionNotFound (404) and VersionDestroyed (410) by their codes; a bare 404 or 410 stays the secret\'s', async () => {
+    const fetchAnswering = (status: number, body: unknown) => (async () => new Response(JSON.stringify(body), { status })) as unknown as typeof fetch;
+    const http = (status: number, body: unknown) => httpTransport({ endpoint: 'https://api.test', token: 't', fetch: fetchAnswering(status, body) }).send({ operation: 'get', name: 'k', query: { version: 4 } });
+    await expect(http(404, { code: 'VersionNotFound', detail: "'k' never had version 4." })).rejects.toMatchObject({ constructor: VersionNotFound, code: 'VersionNotFound', status: 404, retryable: false });
+    await expect(http(410, { code: 'VersionDestroyed', detail: 'Version 4 is destroyed.' })).rejects.toMatchObject({ constructor: VersionDestroyed, code: 'VersionDestroyed', status: 410, retryable: false });
+    await expect(http(404, { message: 'Not Found' })).rejects.toBeInstanceOf(SecretNotFound);
+    await expect(http(410, { message: 'Gone' })).rejects.toBeInstanceOf(SecretExpired);
+    expect(lambdaError({ errorType: 'VersionDestroyed', errorMessage: 'gone' })).toBeInstanceOf(VersionDestroyed);
+    expect(lambdaError({ errorType: 'Error', errorMessage: 'never', trace: ['VersionNotFound: never'] })).toBeInstanceOf(VersionNotFound);
+    expect(new VersionNotFound({ detail: 'x' })).toBeInstanceOf(SecretStoreError);
   });
 });
 
