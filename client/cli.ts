@@ -433,7 +433,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const versions = await (await store()).versions(name);
       if (o.json) return json(versions);
       const flag = (on: boolean) => (on ? 'yes' : '-');
-      out(table([['VERSION', 'CREATED', 'CURRENT', 'DESTROYED'], ...versions.map((v) => [String(v.version), v.createdAt, flag(v.current), flag(v.destroyed)])]));
+      out(table([['VERSION', 'CREATED', 'CURRENT', 'DESTROYED'], ...versions.map((v) => [String(v.version), v.createdAt ?? '-', flag(v.current), flag(v.destroyed)])]));
     });
 
   program

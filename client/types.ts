@@ -54,7 +54,8 @@ export type SecretChanges = Partial<Omit<CreateSecret, 'name'>> & {
 /** One version of a secret's value, as `versions` lists them (newest first): never the value. */
 export interface SecretVersion {
   version: number;
-  createdAt: string;
+  /** When it was set; null once it is destroyed and no longer held. */
+  createdAt: string | null;
   /** The current value's version. */
   current: boolean;
   /** Its value is gone: pruned from the history, or the secret expired. */

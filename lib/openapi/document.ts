@@ -312,7 +312,7 @@ const OPERATIONS: Record<Routed, { summary: string; description?: string; body?:
   },
   versions: {
     summary: 'List the versions of a secret\'s value (never values)',
-    description: 'Newest first: the current version, then the earlier ones kept (VALUE_VERSIONS in all). Records no access.',
+    description: 'Newest first, the last 100: the current version, the earlier ones kept (VALUE_VERSIONS in all) and those destroyed. Records no access.',
     parameters: [PARAMETERS.name],
     success: { 200: { description: 'The versions.', content: json(ref('VersionList')) } },
     errors: ['SecretNotFound'],
@@ -427,9 +427,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
                 type: 'object',
                 properties: {
                   version: { type: 'integer', minimum: 1 },
-                  createdAt: { type: 'string', format: 'date-time', description: 'When this value was set.' },
+                  createdAt: { type: ['string', 'null'], format: 'date-time', description: 'When this value was set; null once it is destroyed and no longer held.' },
                   current: { type: 'boolean' },
-                  destroyed: { type: 'boolean', description: 'Its value is gone: the secret expired and was swept.' },
+                  destroyed: { type: 'boolean', description: 'Its value is gone: pruned from the history, or the secret expired and was swept.' },
                 },
                 required: ['version', 'createdAt', 'current', 'destroyed'],
                 additionalProperties: false,

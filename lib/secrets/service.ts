@@ -40,6 +40,8 @@ const SWEEP_PAGE = 100;
 // Sweep writes in flight at once: at 5 ms a request, 25 make about 5,000 a second.
 export const SWEEP_CONCURRENCY = 25;
 const ROTATE_PAGE = 100;
+/** The versions a versions list goes back over, held or destroyed. */
+export const VERSIONS_LISTED = 100;
 // A keyed change reads the secret, then writes if it has not moved on since; this many tries.
 const CHANGE_ATTEMPTS = 3;
 
@@ -72,7 +74,8 @@ export interface SecretServiceDeps {
 /** A version of a secret's value, as `versions` lists it: never the value. */
 export interface SecretVersion {
   version: number;
-  createdAt: string;
+  /** When it was set; null once it is destroyed and no longer held. */
+  createdAt: string | null;
   current: boolean;
   destroyed: boolean;
 }
@@ -293,19 +296,23 @@ export class SecretService {
     return this.open({ ...ref, version }, held);
   }
 
-  /** The versions a secret holds, newest first: the current one, then the earlier ones kept. Never values; no access recorded. */
+  /**
+   * The versions of a secret's value, newest first (the last VERSIONS_LISTED): the current one,
+   * the earlier ones held, and those destroyed (pruned, or swept with an expired secret). Never
+   * values; no access recorded.
+   */
   async versions(profileId: string, name: string): Promise<SecretVersion[]> {
     const ref = { profileId, name };
     const [item, earlier] = await Promise.all([this.deps.repository.readSecret(ref), this.deps.repository.versionsOf(ref)]);
     if (!item || item.deletedAt !== undefined) throw new SecretNotFound(name);
-    const current = toSecret(item, this.deps.now().toISOString(), name);
-    return [
-      { version: current.valueVersion, createdAt: item.valueUpdatedAt ?? item.createdAt, current: true, destroyed: typeof item.token !== 'string' },
-      ...earlier
-        .filter((v) => v.valueVersion < current.valueVersion)
-        .sort((a, b) => b.valueVersion - a.valueVersion)
-        .map((v) => ({ version: v.valueVersion, createdAt: v.createdAt, current: false, destroyed: false })),
-    ];
+    const current = toSecret(item, this.deps.now().toISOString(), name).valueVersion;
+    const held = new Map(earlier.map((v) => [v.valueVersion, v.createdAt]));
+    const listed: SecretVersion[] = [{ version: current, createdAt: item.valueUpdatedAt ?? item.createdAt, current: true, destroyed: typeof item.token !== 'string' }];
+    for (let version = current - 1; version >= Math.max(1, current - VERSIONS_LISTED + 1); version -= 1) {
+      const createdAt = held.get(version);
+      listed.push({ version, createdAt: createdAt ?? null, current: false, destroyed: createdAt === undefined });
+    }
+    return listed;
   }
 
   /**
