@@ -29,8 +29,8 @@ const schema = z.object({
   IS_OFFLINE: z.optional(z.string()),
   /** Versions of a value kept, the current one included (docs/API.md, "Value history"). */
   VALUE_VERSIONS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(50)), 10),
-  /** Days a deleted secret can be restored; 0 deletes at once. */
-  RECOVERY_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(365)), 7),
+  /** Days a deleted secret can be restored; 0 deletes at once; a fraction is a shorter window (tests). */
+  RECOVERY_DAYS: z._default(z.coerce.number().check(z.minimum(0), z.maximum(365)), 7),
   MAX_BODY_BYTES: z._default(z.coerce.number().check(z.int(), z.minimum(1024)), 256 * 1024),
 });
 

@@ -13,6 +13,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretExpired, SecretNotFound, SecretStore, type SecretStoreOptions } from '../../client/index.js';
 
 const HTTP = 'http://localhost:3000';
+const RECOVERY_SECONDS = 8;
 const INVOKE = 'http://localhost:3002';
 let server: ChildProcess;
 let output = '';
@@ -30,7 +31,8 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
 beforeAll(async () => {
   server = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/start.ts'], {
     // A fresh data folder: the test must not depend on, or disturb, a developer's .local.
-    env: { ...process.env, LOCAL_DATA_DIR: mkdtempSync(join(tmpdir(), 'secret-store-e2e-')) },
+    // A recovery window of under 9 s (RECOVERY_DAYS takes fractions), so a purge can be watched.
+    env: { ...process.env, LOCAL_DATA_DIR: mkdtempSync(join(tmpdir(), 'secret-store-e2e-')), RECOVERY_DAYS: String(RECOVERY_SECONDS / 86_400) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -172,6 +174,62 @@ describe('npm start', () => {
     const headers = ['authorization', `Bearer ${localToken('alice')}`, 'authorization', `Bearer ${localToken('bob')}`];
     expect(await rawRequest(3000, '/secrets', headers)).toBe(401);
     expect(await rawRequest(3000, '/secrets', headers.slice(0, 2))).toBe(200);
+  });
+});
+
+describe('value history and recoverable deletes under npm start', () => {
+  const json = async (response: Response) => (await response.json()) as Record<string, unknown>;
+  const patch = (name: string, body: unknown, profile?: string) => request(`/secrets/${name}`, { method: 'PATCH', body: JSON.stringify(body), ...(profile && { profile }) });
+
+  it('keeps earlier values to read and restore, and nothing of them shows to another profile', async () => {
+    await request('/secrets', { method: 'POST', body: JSON.stringify({ name: 'historyE2e', value: 'e2e-history-v1' }) });
+    await patch('historyE2e', { value: 'e2e-history-v2' });
+    expect(await json(await patch('historyE2e', { value: 'e2e-history-v3' }))).toMatchObject({ valueVersion: 3, revision: 3 });
+    expect(await json(await request('/secrets/historyE2e?version=1'))).toMatchObject({ value: 'e2e-history-v1', valueVersion: 1 });
+    const versions = (await json(await request('/secrets/historyE2e/versions'))).items as { version: number; current: boolean; destroyed: boolean }[];
+    expect(versions.map((v) => [v.version, v.current, v.destroyed])).toEqual([[3, true, false], [2, false, false], [1, false, false]]);
+    expect(await json(await patch('historyE2e', { restoreVersion: 1 }))).toMatchObject({ valueVersion: 4, revision: 4 });
+    expect(await json(await request('/secrets/historyE2e'))).toMatchObject({ value: 'e2e-history-v1', valueVersion: 4 });
+    expect((await request('/secrets/historyE2e?version=9')).status).toBe(404);
+    // Another profile: every route answers as for a name nobody has.
+    for (const [path, method] of [['/secrets/historyE2e', 'GET'], ['/secrets/historyE2e?version=1', 'GET'], ['/secrets/historyE2e/versions', 'GET'], ['/secrets/historyE2e/restore', 'POST'], ['/secrets/historyE2e', 'DELETE']] as const) {
+      const response = await request(path, { method, profile: 'mallory' });
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect(await response.text()).not.toContain('e2e-history');
+    }
+    expect((await patch('historyE2e', { restoreVersion: 1 }, 'mallory')).status).toBe(404);
+  });
+
+  it('deletes with a recovery window: listed when asked, restored as it was, purged by the sweep once it ends', async () => {
+    await request('/secrets', { method: 'POST', body: JSON.stringify({ name: 'deletedE2e', value: 'e2e-deleted-v1' }) });
+    await patch('deletedE2e', { value: 'e2e-deleted-v2' });
+    expect((await request('/secrets/deletedE2e', { method: 'DELETE' })).status).toBe(204);
+    expect((await request('/secrets/deletedE2e')).status).toBe(404);
+    const listed = (await json(await request('/secrets?deleted=only'))).items as Record<string, unknown>[];
+    expect(listed.find((s) => s.name === 'deletedE2e')).toMatchObject({ deletedAt: expect.any(String), purgesAt: expect.any(String) });
+    expect((await request('/secrets?deleted=only', { profile: 'mallory' }).then(json)).items).toEqual([]);
+    expect((await request('/secrets/deletedE2e/restore', { method: 'POST', profile: 'mallory' })).status).toBe(404);
+    expect(await json(await request('/secrets/deletedE2e/restore', { method: 'POST' }))).toMatchObject({ deletedAt: null, valueVersion: 2 });
+    expect(await json(await request('/secrets/deletedE2e?version=1'))).toMatchObject({ value: 'e2e-deleted-v1' });
+    // Deleted again, and left past its window: no restore, and the sweep removes it.
+    await request('/secrets/deletedE2e', { method: 'DELETE' });
+    expect((await request('/secrets', { method: 'POST', body: JSON.stringify({ name: 'deletedE2e', value: 'x' }) })).status).toBe(409);
+    await new Promise((r) => setTimeout(r, (RECOVERY_SECONDS + 1) * 1000));
+    expect((await request('/secrets/deletedE2e/restore', { method: 'POST' })).status).toBe(404);
+    expect(((await invoke('sweep', {}).then(json)) as { expired: number }).expired).toBeGreaterThanOrEqual(1);
+    expect(((await json(await request('/secrets?deleted=include'))).items as { name: string }[]).map((s) => s.name)).not.toContain('deletedE2e');
+    expect((await request('/secrets', { method: 'POST', body: JSON.stringify({ name: 'deletedE2e', value: 'e2e-deleted-v3' }) })).status).toBe(201);
+  }, 60_000);
+
+  it('destroys every version of an expired secret when the sweep runs', async () => {
+    await request('/secrets', { method: 'POST', body: JSON.stringify({ name: 'expiringE2e', value: 'e2e-expiring-v1' }) });
+    await patch('expiringE2e', { value: 'e2e-expiring-v2' });
+    await request('/secrets/expiringE2e/expire', { method: 'POST' });
+    await invoke('sweep', {});
+    const versions = (await json(await request('/secrets/expiringE2e/versions'))).items as { destroyed: boolean }[];
+    expect(versions.map((v) => v.destroyed)).toEqual([true, true]);
+    expect((await request('/secrets/expiringE2e?version=1')).status).toBe(410);
+    expect(output).not.toMatch(/e2e-(history|deleted|expiring)-v/);
   });
 });
 
