@@ -6,7 +6,7 @@
 // asks every request for ReturnConsumedCapacity=TOTAL and sums what comes back. The local store bills
 // the base table only and nothing for a Query that reads nothing, so beside its figures stand
 // DynamoDB's own rules: index writes worked out from the item before and after each write
-// (both indexes are KEYS_ONLY), and at least 0.5 read unit per eventually consistent read.
+// (KEYS_ONLY and INCLUDE indexes), transactions at 2 units per KB of each item, and at least 0.5 read unit per eventually consistent read.
 // Prices are published list prices; the Lambda line is an estimate, labelled as such.
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -103,22 +103,23 @@ export const itemBytes = (item: Record<string, unknown>): number =>
 
 const TABLE_KEYS = TABLE_DEFINITION.KeySchema.map((k) => k.AttributeName);
 const INDEXES = TABLE_DEFINITION.GlobalSecondaryIndexes.map((index) => {
-  if (index.Projection.ProjectionType !== 'KEYS_ONLY') throw new Error(`index ${index.IndexName}: only KEYS_ONLY is modelled`);
-  return { name: index.IndexName, keys: index.KeySchema.map((k) => k.AttributeName) };
+  const projection = index.Projection as { ProjectionType: string; NonKeyAttributes?: string[] };
+  if (projection.ProjectionType !== 'KEYS_ONLY' && projection.ProjectionType !== 'INCLUDE') throw new Error(`index ${index.IndexName}: only KEYS_ONLY and INCLUDE are modelled`);
+  return { name: index.IndexName, keys: index.KeySchema.map((k) => k.AttributeName), projected: projection.NonKeyAttributes ?? [] };
 });
 
-/** The entry an item has in a KEYS_ONLY index: the table's and the index's keys, or none. */
-function indexEntry(item: Record<string, unknown> | undefined, keys: readonly string[]): Record<string, unknown> | undefined {
+/** The entry an item has in an index: the table's and the index's keys and the projected attributes it has, or none. */
+function indexEntry(item: Record<string, unknown> | undefined, keys: readonly string[], projected: readonly string[] = []): Record<string, unknown> | undefined {
   if (item === undefined || keys.some((k) => item[k] === undefined)) return undefined;
-  return Object.fromEntries([...new Set([...TABLE_KEYS, ...keys])].map((k) => [k, item[k]]));
+  return Object.fromEntries([...new Set([...TABLE_KEYS, ...keys, ...projected])].filter((k) => item[k] !== undefined).map((k) => [k, item[k]]));
 }
 
 /** Write units a change of one item costs in the indexes: 1 KB units per entry put or deleted. */
 function indexWriteUnits(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): number {
   let units = 0;
   for (const index of INDEXES) {
-    const old = indexEntry(before, index.keys);
-    const now = indexEntry(after, index.keys);
+    const old = indexEntry(before, index.keys, index.projected);
+    const now = indexEntry(after, index.keys, index.projected);
     if (old !== undefined && now !== undefined && JSON.stringify(old) === JSON.stringify(now)) continue; // nothing projected changed
     if (old !== undefined) units += Math.ceil(itemBytes(old) / 1024);
     if (now !== undefined) units += Math.ceil(itemBytes(now) / 1024);
@@ -160,22 +161,30 @@ export async function runCapacityBench(): Promise<CapacityBenchResult> {
         input.ReturnConsumedCapacity = 'TOTAL';
         const command = context.commandName ?? '';
         const write = /^((Put|Update|Delete)Item|TransactWrite)/.test(command);
-        const transacted = (input.TransactItems as { Delete?: { Key: Record<string, unknown> } }[] | undefined)?.[0]?.Delete?.Key;
-        const item = input.Item as Record<string, unknown> | undefined;
-        const key = write
-          ? ((input.Key as Record<string, unknown> | undefined) ?? transacted ?? Object.fromEntries(TABLE_KEYS.map((k) => [k, item?.[k]])))
-          : undefined;
-        const before = key && (await inspect(key));
+        // Every item a write touches (each of a transaction's), read before and after for its index writes.
+        type Touch = { Key?: Record<string, unknown>; Item?: Record<string, unknown> };
+        const keyOf = (t: Touch) => t.Key ?? Object.fromEntries(TABLE_KEYS.map((k) => [k, t.Item?.[k]]));
+        const touched = !write
+          ? []
+          : input.TransactItems
+            ? (input.TransactItems as Record<string, Touch>[]).map((t) => keyOf(Object.values(t)[0]!))
+            : [keyOf(input as Touch)];
+        const before = await Promise.all(touched.map(inspect));
         const result = await next(args);
-        const after = key && (await inspect(key));
+        const after = await Promise.all(touched.map(inspect));
         const output = result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
         current.requests += 1;
+        const transaction = command.startsWith('TransactWrite');
+        if (transaction) {
+          // DynamoDB bills a transaction's items twice: 2 units per KB of each item, the larger of before and after.
+          current.write += touched.reduce((sum, _, i) => sum + 2 * Math.ceil(Math.max(itemBytes(before[i] ?? {}), itemBytes(after[i] ?? {}), 1) / 1024), 0);
+        }
         for (const consumed of [output.ConsumedCapacity ?? []].flat()) {
           const units = consumed.CapacityUnits ?? 0;
           if (write) {
             const tableWrite = consumed.WriteCapacityUnits ?? units;
             current.measuredWrite += tableWrite;
-            current.write += tableWrite;
+            if (!transaction) current.write += tableWrite;
           } else {
             const read = consumed.ReadCapacityUnits ?? units;
             current.measuredRead += read;
@@ -183,7 +192,7 @@ export async function runCapacityBench(): Promise<CapacityBenchResult> {
           }
         }
         if (write) {
-          const indexUnits = indexWriteUnits(before, after);
+          const indexUnits = touched.reduce((sum, _, i) => sum + indexWriteUnits(before[i], after[i]), 0);
           current.write += indexUnits;
           current.indexWrites += indexUnits;
         }
@@ -220,8 +229,14 @@ export async function runCapacityBench(): Promise<CapacityBenchResult> {
     const expiring = (await inspect({ pk: 'PROFILE#bench', sk: 'SECRET#expiringKey' }))!;
     rows.push(await measure('list page (50)', () => direct('list', { limit: 50 })));
     rows.push(await measure('update', () => direct('update', { name: TYPICAL.name, description: 'rotated monthly' })));
+    // A change of value keeps the previous one as a version item: a read, then one transaction.
+    rows.push(await measure('update value (previous kept)', () => direct('update', { name: TYPICAL.name, value: `${TYPICAL.value}2` })));
+    for (let i = 3; i <= 10; i += 1) await direct('update', { name: TYPICAL.name, value: `${TYPICAL.value}${i}` });
+    rows.push(await measure('update value, history full', () => direct('update', { name: TYPICAL.name, value: `${TYPICAL.value}11` })));
+    rows.push(await measure('get an earlier version', () => direct('get', { name: TYPICAL.name, version: 5 })));
     rows.push(await measure('expire', () => direct('expire', { name: TYPICAL.name })));
-    rows.push(await measure('delete (expired, still indexed)', () => direct('delete', { name: TYPICAL.name })));
+    rows.push(await measure('delete (scheduled)', () => direct('delete', { name: TYPICAL.name })));
+    rows.push(await measure('delete, forced, 9 versions', () => direct('delete', { name: TYPICAL.name, force: true })));
     await direct('create', { ...TYPICAL, name: 'dueKey' });
     await direct('expire', { name: 'dueKey' });
     rows.push(await measure('sweep, one secret due', () => handlers.sweep({}, lambdaContext())));
@@ -370,7 +385,7 @@ export function formatCapacityBench(result: CapacityBenchResult): string {
     capacity,
     '',
     'The local store reports the base table only (dynalite: 0 for a Query that reads nothing); the DynamoDB columns add what DynamoDB also bills: ' +
-      'index writes (worked out from the item before and after each write; both indexes are KEYS_ONLY, 1 unit per entry put or deleted) ' +
+      'index writes (worked out from the item before and after each write, 1 unit per KB of each entry put or deleted), transactions at 2 units per KB of each item ' +
       'and at least 0.5 read unit per eventually consistent read.',
     '',
     cost,
