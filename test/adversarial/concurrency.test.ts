@@ -131,11 +131,16 @@ describe('concurrency', () => {
     expect(item!.annotations).toEqual(json(last).annotations);
   });
 
-  it(`${N} concurrent DELETEs of one secret: one 204 and ${N - 1} 404s`, async () => {
+  it(`${N} concurrent DELETEs of one secret, then ${N} forced: one 204 and ${N - 1} 404s each time`, async () => {
     const profile = 'deleteUser';
     await call({ method: 'POST', path: '/secrets', profile, body: { name: 'doomed', value: marker('delete') } });
     const responses = await Promise.all(Array.from({ length: N }, () => call({ method: 'DELETE', path: '/secrets/doomed', profile })));
     expect(statusCounts(responses), loggedErrors()).toEqual({ 204: 1, 404: N - 1 });
+    // Scheduled once: one deletion, one purge time.
+    expect(await rawItem(profile, 'doomed')).toEqual([expect.objectContaining({ deletedAt: expect.any(String), purgesAt: expect.any(String) })]);
+    // Forced, concurrently: one of them removes it, the others find nothing.
+    const forced = await Promise.all(Array.from({ length: N }, () => call({ method: 'DELETE', path: '/secrets/doomed', profile, query: { force: 'true' } })));
+    expect(statusCounts(forced), loggedErrors()).toEqual({ 204: 1, 404: N - 1 });
     expect(await rawItem(profile, 'doomed')).toEqual([]);
     summary.push(`concurrency: ${N} DELETE of one secret -> ${JSON.stringify(statusCounts(responses))}`);
   });

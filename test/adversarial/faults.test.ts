@@ -148,9 +148,10 @@ const REQUESTS: Array<{ op: string; action: string; request: HttpRequest }> = [
   { op: 'create', action: 'PutItem', request: { method: 'POST', path: '/secrets', body: { name: 'neverStored', value: 'placeholder' } } },
   { op: 'get', action: 'UpdateItem', request: { method: 'GET', path: '/secrets/stable' } },
   { op: 'list', action: 'Query', request: { method: 'GET', path: '/secrets', query: { tag: 'prod' } } },
-  { op: 'update', action: 'UpdateItem', request: { method: 'PATCH', path: '/secrets/stable', body: { description: 'never written', value: 'placeholder' } } },
+  // A change of value reads the secret first: that read is what fails.
+  { op: 'update', action: 'GetItem', request: { method: 'PATCH', path: '/secrets/stable', body: { description: 'never written', value: 'placeholder' } } },
   { op: 'expire', action: 'UpdateItem', request: { method: 'POST', path: '/secrets/stable/expire' } },
-  { op: 'delete', action: 'TransactWriteItems', request: { method: 'DELETE', path: '/secrets/stable' } },
+  { op: 'delete', action: 'UpdateItem', request: { method: 'DELETE', path: '/secrets/stable' } },
 ];
 
 describe('DynamoDB faults through a faulty proxy', () => {
@@ -219,11 +220,25 @@ describe('DynamoDB faults through a faulty proxy', () => {
     expect(expired.result.statusCode, expired.result.body).toBe(200);
     expect(json(expired.result)).toMatchObject({ revision: 3, expired: true });
 
-    const deleted = await under({ kind: 'lost', times: 1, action: 'TransactWriteItems' }, () => call({ method: 'DELETE', path: '/secrets/retried' }));
-    expect(deleted.attempts).toEqual(['TransactWriteItems', 'TransactWriteItems']);
+    // A scheduled delete is one UpdateItem that names itself, as a PATCH does.
+    const deleted = await under({ kind: 'lost', times: 1, action: 'UpdateItem' }, () => call({ method: 'DELETE', path: '/secrets/retried' }));
+    expect(deleted.attempts).toEqual(['UpdateItem', 'UpdateItem']);
     expect(deleted.result.statusCode, deleted.result.body).toBe(204);
-    expect((await harness.store.scanAll()).filter((i) => i.name === 'retried')).toEqual([]);
-    summary.push('faults: a lost answer to PATCH, expire and delete -> 200, 200, 204, each applied once');
+    expect((await harness.store.scanAll()).filter((i) => i.name === 'retried')).toEqual([expect.objectContaining({ deletedAt: expect.any(String), revision: 3 })]);
+
+    // A change of value is a transaction with its ClientRequestToken: its retry is answered as the first, applied once.
+    await call({ method: 'POST', path: '/secrets', body: { name: 'retriedValue', value: marker('fault') } });
+    const second = marker('fault');
+    const changed = await under({ kind: 'lost', times: 1, action: 'TransactWriteItems' }, () => call({ method: 'PATCH', path: '/secrets/retriedValue', body: { value: second } }));
+    expect(changed.attempts).toEqual(['GetItem', 'TransactWriteItems', 'TransactWriteItems']);
+    expect(changed.result.statusCode, changed.result.body).toBe(200);
+    expect(json(await call({ method: 'GET', path: '/secrets/retriedValue' }))).toMatchObject({ value: second, valueVersion: 2, revision: 2 });
+    expect((await harness.store.scanAll()).filter((i) => String(i.sk).startsWith('VERSION#retriedValue#'))).toHaveLength(1);
+
+    const forced = await under({ kind: 'lost', times: 1, action: 'TransactWriteItems' }, () => call({ method: 'DELETE', path: '/secrets/retriedValue', query: { force: 'true' } }));
+    expect(forced.result.statusCode, forced.result.body).toBe(204);
+    expect((await harness.store.scanAll()).filter((i) => String(i.sk).includes('retriedValue'))).toEqual([]);
+    summary.push('faults: a lost answer to PATCH, expire, delete, a change of value and a forced delete -> 200, 200, 204, 200, 204, each applied once');
   });
 
   it('answers a client retry with the same Idempotency-Key as the first request, when every answer to it was lost', async () => {
@@ -251,7 +266,7 @@ describe('DynamoDB faults through a faulty proxy', () => {
 
     const deleted = await lostEverything({ method: 'DELETE', path: '/secrets/keyedLost', headers: { 'idempotency-key': 'lost-delete' } });
     expect(deleted.statusCode, deleted.body).toBe(204);
-    expect((await harness.store.scanAll()).filter((i) => i.name === 'keyedLost')).toEqual([]);
+    expect((await harness.store.scanAll()).filter((i) => i.name === 'keyedLost')).toEqual([expect.objectContaining({ deletedAt: expect.any(String) })]);
     summary.push('faults: every answer lost, then a client retry with its Idempotency-Key -> 201, 200, 200, 204, each applied once');
   });
 

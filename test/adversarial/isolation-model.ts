@@ -12,6 +12,7 @@ export interface ModelSecret {
   expiresAt: 'none' | 'future' | 'past';
   accessed: boolean;
   visibility: 'private' | 'account';
+  valueVersion: number;
 }
 export type Model = Map<string, ModelSecret>;
 
@@ -189,6 +190,9 @@ export function expectedSecret(model: Model, secretName: string, owner: string) 
     revision: s.revision,
     visibility: s.visibility,
     owner,
+    valueVersion: s.valueVersion,
+    deletedAt: null,
+    purgesAt: null,
   };
 }
 

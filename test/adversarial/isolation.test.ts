@@ -95,7 +95,7 @@ async function run(world: World, op: Op): Promise<void> {
       world.ids.set(secret.id, op.p);
       model.set(op.name, {
         id: secret.id, value, description: '', tags: op.tag ? [op.tag] : [], revision: 1, expired: false,
-        expiresAt: op.expiring ? 'future' : 'none', accessed: false, visibility: op.shared ? 'account' : 'private',
+        expiresAt: op.expiring ? 'future' : 'none', accessed: false, visibility: op.shared ? 'account' : 'private', valueVersion: 1,
       });
       expect(secret).toEqual(expectedSecret(model, op.name, profile));
       return;
@@ -196,7 +196,10 @@ async function run(world: World, op: Op): Promise<void> {
       expect(response.statusCode, response.body).toBe(200);
       own.revision += 1;
       if (op.change === 'description') own.description = `changed by ${op.p}`;
-      if (op.change === 'value') own.value = value;
+      if (op.change === 'value') {
+        own.value = value;
+        own.valueVersion += 1;
+      }
       if (op.change === 'tags') own.tags = ['dev'];
       if (op.change === 'clearExpiry') own.expiresAt = 'none';
       expect(JSON.parse(response.body!)).toEqual(expectedSecret(model, op.name, profile));
@@ -217,7 +220,8 @@ async function run(world: World, op: Op): Promise<void> {
       return;
     }
     case 'delete': {
-      const response = await call({ method: 'DELETE', path: `/secrets/${op.name}`, ...who });
+      // Forced, so the name is free again at once (scheduled deletes: test/adversarial/history.test.ts).
+      const response = await call({ method: 'DELETE', path: `/secrets/${op.name}`, query: { force: 'true' }, ...who });
       outcome(model.has(op.name) ? 'present' : othersHave(world, op.p, op.name) ? 'onlyElsewhere' : 'absent');
       if (!model.has(op.name)) return expectMissing(response, 'SecretNotFound', op.name);
       expect(response.statusCode, response.body).toBe(204);
