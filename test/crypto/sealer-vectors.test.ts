@@ -24,7 +24,7 @@ def prefixed(*parts):
 b64 = lambda d: base64.urlsafe_b64encode(d).decode().rstrip("=")
 print(json.dumps({
     "fingerprint": hmac.new(raw, b"secret-store key fingerprint", hashlib.sha256).hexdigest()[:8],
-    "binding": b64(hmac.new(derive("binding/v1"), prefixed(case["profileId"], case["name"], case["token"]), hashlib.sha256).digest()),
+    "binding": b64(hmac.new(derive("binding/v1"), prefixed(case["profileId"], case["name"], case["token"], *([str(case["version"])] if "version" in case else [])), hashlib.sha256).digest()),
     "requestMac": b64(hmac.new(derive("request/v1"), case["value"].encode("utf-8"), hashlib.sha256).digest()),
 }))
 `;
@@ -46,6 +46,26 @@ describe.skipIf(!hasPythonCryptography)('the sealer\'s MACs, as Python computes 
       expect(keyFingerprint(key)).toBe(expected.fingerprint);
     }
     expect(sealer.fingerprints).toEqual([keyFingerprint(key)]);
+  });
+
+  it('binds a version of a value with its number as a fourth prefixed part; rebinding keeps the token and needs the old binding', () => {
+    const key = Fernet.generateKey();
+    const sealer = new Sealer([key]);
+    const row = { profileId: 'alice', name: 'apiKey' };
+    for (const version of [1, 2, 10, 1234567890]) {
+      const sealed = sealer.seal({ ...row, version }, 'v');
+      expect(sealed.binding).toBe(runPython<{ binding: string }>(PYTHON, { key, ...row, version, token: sealed.token, value: '' }).binding);
+      expect(sealer.open({ ...row, version }, sealed)).toBe('v');
+      // Another version's slot, or the row alone, is another context.
+      expect(() => sealer.open({ ...row, version: version + 1 }, sealed)).toThrow(UnsealError);
+      expect(() => sealer.open(row, sealed)).toThrow(UnsealError);
+    }
+    // A value sealed before versions (bound to the row alone) becomes version 1 of the history.
+    const legacy = sealer.seal(row, 'old');
+    const rebound = sealer.rebind(row, { ...row, version: 1 }, legacy);
+    expect(rebound.token).toBe(legacy.token);
+    expect(sealer.open({ ...row, version: 1 }, rebound)).toBe('old');
+    expect(() => sealer.rebind({ ...row, name: 'other' }, { ...row, version: 1 }, legacy)).toThrow(UnsealError);
   });
 
   it('refuses a token bound to its row that no key decrypts, as "cannot be decrypted", with the cause', () => {

@@ -204,3 +204,42 @@ describe('delete', () => {
     expect((await create({ name: 'temp' })).revision).toBe(1);
   });
 });
+
+describe('secrets from before value versions', () => {
+  // What earlier deployments stored: no valueVersion, the token bound to the row alone.
+  const legacy = async (name: string, value: string) => {
+    await create({ name });
+    const sealed = new Sealer([UNIT_KEYS.old]).seal({ profileId: alice, name }, value);
+    h.store.tamper({ profileId: alice, name }, { ...sealed, valueVersion: undefined, valueUpdatedAt: undefined });
+  };
+
+  it('read as version 1, and their value becomes version 1 of the history when it changes', async () => {
+    await legacy('oldKey', 'legacy-value');
+    expect(await h.service.get(alice, { name: 'oldKey' })).toMatchObject({ value: 'legacy-value', valueVersion: 1 });
+    expect(await h.service.update(alice, 'oldKey', { value: 'new-value' })).toMatchObject({ valueVersion: 2 });
+    expect(await h.service.get(alice, { name: 'oldKey', version: 1 })).toMatchObject({ value: 'legacy-value', valueVersion: 1 });
+    expect((await h.service.get(alice, { name: 'oldKey' })).value).toBe('new-value');
+    // Rebound to its version: the legacy binding no longer opens it, the versioned one does.
+    const kept = (await h.store.readVersion({ profileId: alice, name: 'oldKey' }, 1))!;
+    expect(new Sealer([UNIT_KEYS.old]).open({ profileId: alice, name: 'oldKey', version: 1 }, kept)).toBe('legacy-value');
+    expect(() => new Sealer([UNIT_KEYS.old]).open({ profileId: alice, name: 'oldKey' }, kept)).toThrow('not bound');
+  });
+
+  it('are rotated with their own binding, and read back after', async () => {
+    await legacy('rotatedKey', 'legacy-rotated');
+    const both = h.serviceWith(new Sealer([UNIT_KEYS.new, UNIT_KEYS.old]));
+    const report = await both.rotate({ timeLeft: () => 60_000, reserveMs: 1_000, onFailure: () => {} });
+    expect(report).toMatchObject({ rotated: 1, failed: 0 });
+    expect((await both.get(alice, { name: 'rotatedKey' })).value).toBe('legacy-rotated');
+  });
+
+  it('keep no version of a value that is not their own, and take the new one: a damaged secret is repaired by a new value', async () => {
+    await create({ name: 'moved' });
+    const foreign = new Sealer([UNIT_KEYS.old]).seal({ profileId: 'mallory', name: 'moved', version: 1 }, 'not yours');
+    h.store.tamper({ profileId: alice, name: 'moved' }, foreign);
+    expect(await rejection(h.service.get(alice, { name: 'moved' }))).toBe('DecryptionFailed');
+    expect(await h.service.update(alice, 'moved', { value: 'repaired' })).toMatchObject({ valueVersion: 2 });
+    expect(await h.store.versionsOf({ profileId: alice, name: 'moved' })).toEqual([]);
+    expect((await h.service.get(alice, { name: 'moved' })).value).toBe('repaired');
+  });
+});
