@@ -307,7 +307,9 @@ export class SecretService {
     if (!item || item.deletedAt !== undefined) throw new SecretNotFound(name);
     const current = toSecret(item, this.deps.now().toISOString(), name).valueVersion;
     const held = new Map(earlier.map((v) => [v.valueVersion, v.createdAt]));
-    const listed: SecretVersion[] = [{ version: current, createdAt: item.valueUpdatedAt ?? item.createdAt, current: true, destroyed: typeof item.token !== 'string' }];
+    // The current value is gone once the sweep destroyed an expired secret's ciphertext: listed as any destroyed version is.
+    const destroyed = typeof item.token !== 'string';
+    const listed: SecretVersion[] = [{ version: current, createdAt: destroyed ? null : (item.valueUpdatedAt ?? item.createdAt), current: true, destroyed }];
     for (let version = current - 1; version >= Math.max(1, current - VERSIONS_LISTED + 1); version -= 1) {
       const createdAt = held.get(version);
       listed.push({ version, createdAt: createdAt ?? null, current: false, destroyed: createdAt === undefined });
