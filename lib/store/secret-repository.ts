@@ -812,7 +812,12 @@ export class SecretRepository {
    */
   async sweep(key: PrimaryKey, now: string, purgeAt: number): Promise<boolean> {
     const ref = { profileId: key.pk.slice(profilePartition('').length), name: nameFromSortKey(key.sk) };
-    // Whatever is due here is expired or past its deletion window: no version of it may be read again.
+    // The index may lag the table (an expiry extended just before it came due): only the secret
+    // itself, read consistently, says it is due. Once due it stays so (an expired secret cannot be
+    // changed, a deletion past its window cannot be restored), so its versions may go first.
+    const item = await this.readSecret(ref);
+    const due = item !== undefined && (item.deletedAt !== undefined ? item.purgesAt != null && item.purgesAt <= now : item.expiryShard !== undefined && item.expiresAt != null && item.expiresAt <= now);
+    if (!due) return false;
     await this.destroyVersions(ref);
     const result = await this.send(
       new UpdateCommand({

@@ -77,8 +77,8 @@ describe('AWS requests of the packaged functions, through AWS_ENDPOINT_URL alone
       'dynamodb:UpdateItem': 1,
     });
     expect((await requestsOf(started.expire, { userProfileId: profile, name: 'apiKey' })).requests).toEqual({ 'dynamodb:UpdateItem': 1 });
-    // Every shard's page, then the swept secret's versions (none here) and the sweep itself.
-    expect((await requestsOf(started.sweep, {})).requests).toEqual({ 'dynamodb:Query': 17, 'dynamodb:UpdateItem': 1 });
+    // Every shard's page, then the secret read to be sure it is due, its versions (none here) and the sweep itself.
+    expect((await requestsOf(started.sweep, {})).requests).toEqual({ 'dynamodb:Query': 17, 'dynamodb:GetItem': 1, 'dynamodb:UpdateItem': 1 });
     // A scheduled deletion is one conditional UpdateItem.
     expect((await requestsOf(started.delete, { userProfileId: profile, name: 'apiKey' })).requests).toEqual({ 'dynamodb:UpdateItem': 1 });
     // Value history: a change of value reads the secret and writes it with its previous version in

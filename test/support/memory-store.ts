@@ -351,14 +351,16 @@ export class MemorySecretStore implements SecretStore {
     this.calls.sweep += 1;
     const item = this.items.get(keyOf(key));
     const ref = { profileId: key.pk.slice(profilePartition('').length), name: nameFromSortKey(key.sk) };
-    for (const version of this.versionsOfRef(ref)) this.versions.delete(keyOf(version));
     if (!item || item.expiryShard === undefined) return false;
+    const destroyVersions = () => this.versionsOfRef(ref).forEach((version) => this.versions.delete(keyOf(version)));
     if (item.deletedAt !== undefined) {
       if (item.purgesAt == null || item.purgesAt > now) return false;
+      destroyVersions();
       this.items.delete(keyOf(key));
       return true;
     }
     if (!isExpiredAt(item.expiresAt, now)) return false;
+    destroyVersions();
     for (const name of ['token', 'binding', ...INDEX_ATTRIBUTES] as const) delete item[name];
     Object.assign(item, { sweptAt: now, purgeAt });
     return true;
