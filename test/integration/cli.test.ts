@@ -6,11 +6,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { main } from '../../client/cli.js';
 import type { LambdaLike } from '../../client/index.js';
+import { runCli } from '../support/cli-runner.js';
 import { harnessWires } from '../support/client-transports.js';
 import { useHandlers } from '../support/harness.js';
 
@@ -47,24 +46,7 @@ const over = {
 };
 type Over = keyof typeof over;
 
-async function cli(args: string[], env: Record<string, string>, stdin = '') {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await main(args, {
-    stdin: Readable.from([stdin]),
-    stdout: sink((t) => (stdout += t)),
-    stderr: sink((t) => (stderr += t)),
-    env: { SECRET_STORE_CONFIG: join(folder, 'no-config.json'), ...env },
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[], env: Record<string, string>, stdin = '') => runCli(args, env, stdin);
 
 const manifest = (name: string, value: string, version = '1.0.0') =>
   `apiVersion: smarter.sh/v1\nkind: Secret\nmetadata:\n  name: ${name}\n  description: from the CLI\n  version: ${version}\n  tags: [cli]\n  annotations:\n    - owner: ops\nspec:\n  config:\n    value: ${value}\n`;

@@ -2,9 +2,9 @@
 // stand-in fetch and its direct invocations by a stand-in LambdaClient, both recording what they
 // were sent. What each command of value history and recoverable deletes sends (route, query, body,
 // If-Match, payload), what it prints, and its exit codes, without a server.
-import { Readable, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EXIT_CODES, main } from '../../client/cli.js';
+import { EXIT_CODES } from '../../client/cli.js';
+import { runCli } from '../support/cli-runner.js';
 import type { Secret, SecretVersion } from '../../client/index.js';
 import { sampleSecret } from '../support/sample-secret.js';
 
@@ -101,24 +101,7 @@ const over = {
   direct: { SECRET_STORE_FUNCTION_PREFIX: 'secret-store-test-', SECRET_STORE_PROFILE: 'alice', SECRET_STORE_REGION: 'us-east-1' },
 };
 
-async function cli(args: string[], env: Record<string, string> = over.http) {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await main(args, {
-    stdin: Readable.from(['']),
-    stdout: sink((t) => (stdout += t)),
-    stderr: sink((t) => (stderr += t)),
-    env: { SECRET_STORE_CONFIG: '/nonexistent/secret-store-config.json', ...env },
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[], env: Record<string, string> = over.http) => runCli(args, env);
 
 describe('secret-store history', () => {
   it('lists the versions as a table, newest first, or as JSON, never a value', async () => {
