@@ -14,9 +14,11 @@ const DIRECT_FIELDS: Record<CallerOperation, Field[]> = {
   update: ['name', ...BODY_FIELDS.update],
   expire: ['name', 'at'],
   delete: ['name'],
+  versions: ['name'],
+  restore: ['name'],
 };
 const DIRECT_REQUIRED: Record<CallerOperation, Field[]> = {
-  create: ['name', 'value'], get: ['name'], update: ['name'], expire: ['name'], delete: ['name'], list: [], sweep: [], rotate: [],
+  create: ['name', 'value'], get: ['name'], update: ['name'], expire: ['name'], delete: ['name'], versions: ['name'], restore: ['name'], list: [], sweep: [], rotate: [],
 };
 const profileArb = (op: CallerOperation) => {
   const invalid = fc.oneof(scalar, trapObject, fc.constantFrom('x'.repeat(257), 'a b', '\u0007', ''));
@@ -27,7 +29,7 @@ const profileArb = (op: CallerOperation) => {
 };
 
 // sweep and rotate read the whole expiry index or table: fewer of them keeps the run short.
-const directOp = fc.oneof({ weight: 3, arbitrary: fc.constantFrom<CallerOperation>('create', 'get', 'list', 'update', 'expire', 'delete') }, fc.constantFrom<CallerOperation>('sweep', 'rotate'));
+const directOp = fc.oneof({ weight: 3, arbitrary: fc.constantFrom<CallerOperation>('create', 'get', 'list', 'update', 'expire', 'delete', 'versions', 'restore') }, fc.constantFrom<CallerOperation>('sweep', 'rotate'));
 const directCase = directOp.chain((op) =>
   fc.record({
     op: fc.constant(op),

@@ -55,6 +55,8 @@ const ROUTES: Array<{ op: CallerOperation; method: string; path: string; named: 
   { op: 'update', method: 'PATCH', path: '/secrets/{name}', named: true },
   { op: 'delete', method: 'DELETE', path: '/secrets/{name}', named: true },
   { op: 'expire', method: 'POST', path: '/secrets/{name}/expire', named: true },
+  { op: 'versions', method: 'GET', path: '/secrets/{name}/versions', named: true },
+  { op: 'restore', method: 'POST', path: '/secrets/{name}/restore', named: true },
 ];
 
 const claimArb = fc.oneof(
@@ -169,6 +171,7 @@ describe('HTTP fuzzing', () => {
           expect(response.body).not.toContain(VALUE_MARK);
         }
         if (c.route.op === 'list') expect(body).toEqual({ items: expect.any(Array), nextCursor: body.nextCursor === null ? null : expect.any(String) });
+        else if (c.route.op === 'versions') expect(body).toEqual({ items: expect.any(Array) });
         else expect(response.headers.ETag).toBe(`"${String(body.revision)}"`);
       }),
       fcParams(RUNS),

@@ -6,8 +6,7 @@ import type { Operation } from '../support/handlers.js';
 /** The functions callers invoke (the stream publisher is Lambda's to invoke, with stream batches). */
 // The admin import and manifest apply are tested on their own (test/integration/import.test.ts,
 // manifests.test.ts), not fuzzed with the callers' operations.
-// versions and restore are covered by test/integration/history.test.ts and the history property, not yet fuzzed.
-export type CallerOperation = Exclude<Operation, 'publish' | 'import' | 'apply' | 'versions' | 'restore'>;
+export type CallerOperation = Exclude<Operation, 'publish' | 'import' | 'apply'>;
 import { useHandlers, type Harness } from '../support/harness.js';
 import { marker } from './support.js';
 
@@ -150,6 +149,8 @@ export const BODY_FIELDS: Record<CallerOperation, Field[]> = {
   get: ['id'],
   list: ['limit', 'cursor', 'tag', 'prefix', 'expired'],
   delete: [],
+  versions: [],
+  restore: [],
   sweep: ['dryRun'],
   rotate: [],
 };
