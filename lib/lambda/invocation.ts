@@ -124,26 +124,20 @@ export function invocationAdapter(options: InvocationOptions): MiddlewareObj {
   };
 
   /** The account from the verified claim, if the token has one; one that is there but unusable is Unauthorized. */
-  const accountOf = (event: HttpEvent): string | undefined => {
-    const claim = event.requestContext.authorizer?.jwt?.claims?.[options.accountClaim];
-    if (claim === undefined) return undefined;
-    const path = `token.${options.accountClaim}`;
-    if (typeof claim !== 'string') throw new Unauthorized([{ path, message: 'must be a string' }]);
-    try {
-      return parse(accountIdRule, claim, path);
-    } catch (error) {
-      throw error instanceof ValidationError ? new Unauthorized(error.errors) : error;
-    }
-  };
+  const accountOf = (event: HttpEvent): string | undefined => claimOf(event, options.accountClaim, accountIdRule, false);
 
   /** The profile from the verified claim; a token without a usable one is Unauthorized, naming the claim. */
-  const profileOf = (event: HttpEvent): string => {
-    const claim = event.requestContext.authorizer?.jwt?.claims?.[options.profileClaim];
-    const path = `token.${options.profileClaim}`;
-    if (claim === undefined || claim === '') throw new Unauthorized([{ path, message: 'is required' }]);
+  const profileOf = (event: HttpEvent): string => claimOf(event, options.profileClaim, userProfileId, true)!;
+
+  /** A verified claim checked with `rule`: absent is undefined, or (`required`) Unauthorized, as is one the rule refuses. */
+  const claimOf = (event: HttpEvent, name: string, rule: typeof userProfileId, required: boolean): string | undefined => {
+    const claim = event.requestContext.authorizer?.jwt?.claims?.[name];
+    const path = `token.${name}`;
+    if (required && (claim === undefined || claim === '')) throw new Unauthorized([{ path, message: 'is required' }]);
+    if (claim === undefined) return undefined;
     if (typeof claim !== 'string') throw new Unauthorized([{ path, message: 'must be a string' }]);
     try {
-      return parse(userProfileId, claim, path);
+      return parse(rule, claim, path);
     } catch (error) {
       throw error instanceof ValidationError ? new Unauthorized(error.errors) : error;
     }
