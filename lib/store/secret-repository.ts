@@ -38,6 +38,7 @@ import {
   idIndexKey,
   nameFromSortKey,
   profilePartition,
+  refOfKey,
   requestKey,
   secretKey,
   secretSortPrefix,
@@ -274,6 +275,7 @@ function writtenBy(result: CommandResult | ConditionFailed, writeToken: string):
 
 interface CommandResult {
   Attributes?: SecretItem;
+  Item?: Record<string, unknown>;
   Items?: Record<string, unknown>[];
   LastEvaluatedKey?: Record<string, unknown>;
 }
@@ -635,22 +637,14 @@ export class SecretRepository {
 
   /** The secret as it is now (a strongly consistent read): what a change of value starts from. */
   async readSecret(ref: SecretRef): Promise<SecretItem | undefined> {
-    try {
-      const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: secretKey(ref.profileId, ref.name), ConsistentRead: true }));
-      return result.Item as SecretItem | undefined;
-    } catch (error) {
-      throw translateDatabaseError(error);
-    }
+    return (await this.send(new GetCommand({ TableName: this.tableName, Key: secretKey(ref.profileId, ref.name), ConsistentRead: true }))).Item as
+      | SecretItem
+      | undefined;
   }
 
   /** An earlier version of the secret's value, if it is still held. */
   async readVersion(ref: SecretRef, version: number): Promise<VersionItem | undefined> {
-    try {
-      const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: versionKey(ref.profileId, ref.name, version) }));
-      return result.Item as VersionItem | undefined;
-    } catch (error) {
-      throw translateDatabaseError(error);
-    }
+    return (await this.send(new GetCommand({ TableName: this.tableName, Key: versionKey(ref.profileId, ref.name, version) }))).Item as VersionItem | undefined;
   }
 
   /** The earlier versions held, oldest first, without their tokens. */
@@ -778,11 +772,10 @@ export class SecretRepository {
     throw new SecretNotFound(ref.name);
   }
 
-  /** Removes every version item of the secret (its ciphertext with it); how many. */
-  private async destroyVersions(ref: SecretRef): Promise<number> {
+  /** Removes every version item of the secret, its ciphertext with it. */
+  private async destroyVersions(ref: SecretRef): Promise<void> {
     const versions = await this.versionsOf(ref);
     await Promise.all(versions.map(({ pk, sk }) => this.send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk } }))));
-    return versions.length;
   }
 
   /** One page of the expiry index in a shard: keys of secrets due at or before `now`. */
@@ -811,37 +804,30 @@ export class SecretRepository {
    * restored, or not due after all): nothing is done twice.
    */
   async sweep(key: PrimaryKey, now: string, purgeAt: number): Promise<boolean> {
-    const ref = { profileId: key.pk.slice(profilePartition('').length), name: nameFromSortKey(key.sk) };
+    const ref = refOfKey(key);
     // The index may lag the table (an expiry extended just before it came due): only the secret
     // itself, read consistently, says it is due. Once due it stays so (an expired secret cannot be
     // changed, a deletion past its window cannot be restored), so its versions may go first.
     const item = await this.readSecret(ref);
-    const due = item !== undefined && (item.deletedAt !== undefined ? item.purgesAt != null && item.purgesAt <= now : item.expiryShard !== undefined && item.expiresAt != null && item.expiresAt <= now);
+    if (item === undefined) return false;
+    const deleted = item.deletedAt !== undefined;
+    const due = deleted ? item.purgesAt != null && item.purgesAt <= now : item.expiryShard !== undefined && item.expiresAt != null && item.expiresAt <= now;
     if (!due) return false;
     await this.destroyVersions(ref);
+    // The conditions still hold the invariants: nothing is done twice by concurrent runs.
     const result = await this.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key,
-        UpdateExpression: 'SET sweptAt = :now, #ttl = :purgeAt REMOVE #token, binding, expiryShard, expiryDue',
-        ConditionExpression: `attribute_exists(expiryShard) AND expiresAt <= :now AND ${NOT_DELETED}`,
-        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#token': 'token' },
-        ExpressionAttributeValues: { ':now': now, ':purgeAt': purgeAt },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
+      deleted
+        ? new DeleteCommand({ TableName: this.tableName, Key: key, ConditionExpression: 'purgesAt = :purgesAt', ExpressionAttributeValues: { ':purgesAt': item.purgesAt } })
+        : new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'SET sweptAt = :now, #ttl = :purgeAt REMOVE #token, binding, expiryShard, expiryDue',
+            ConditionExpression: `attribute_exists(expiryShard) AND expiresAt <= :now AND ${NOT_DELETED}`,
+            ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#token': 'token' },
+            ExpressionAttributeValues: { ':now': now, ':purgeAt': purgeAt },
+          }),
     );
-    if (!conditionFailed(result)) return true;
-    const purgesAt = result.existing && stringAttribute(result.existing, 'purgesAt');
-    if (purgesAt === undefined || purgesAt > now) return false;
-    const purged = await this.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: key,
-        ConditionExpression: 'purgesAt = :purgesAt',
-        ExpressionAttributeValues: { ':purgesAt': purgesAt },
-      }),
-    );
-    return !conditionFailed(purged);
+    return !conditionFailed(result);
   }
 
   /** One page of every secret that still holds a token, whatever its profile: rotation's worklist. */
@@ -877,6 +863,10 @@ export class SecretRepository {
   /** Sends a command; a condition that did not hold is a result, any other failure an error. */
   private async send(
     command: PutCommand | UpdateCommand | QueryCommand | ScanCommand | DeleteCommand,
+  ): Promise<CommandResult | ConditionFailed>;
+  private async send(command: GetCommand): Promise<CommandResult>;
+  private async send(
+    command: PutCommand | UpdateCommand | QueryCommand | ScanCommand | DeleteCommand | GetCommand,
   ): Promise<CommandResult | ConditionFailed> {
     try {
       return (await this.db.send(command as never)) as CommandResult;

@@ -71,6 +71,9 @@ export function fromSharedSortKey(shareSort: string): { name: string; profileId:
 
 export const nameFromSortKey = (sk: string): string => sk.slice(SECRET_PREFIX.length);
 
+/** The secret a secret's primary key names (what the expiry index gives the sweep). */
+export const refOfKey = (key: PrimaryKey): { profileId: string; name: string } => ({ profileId: key.pk.slice(PROFILE_PREFIX.length), name: nameFromSortKey(key.sk) });
+
 export const idIndexKey = (id: string): string => `${ID_PREFIX}${id}`;
 
 // Due secrets are spread over a fixed number of expiry partitions so that no single

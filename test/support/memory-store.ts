@@ -32,7 +32,7 @@ import { Sealer, type SealedValue } from '../../lib/crypto/sealer.js';
 import type { CurrentKeys } from '../../lib/keys/key-source.js';
 import type { ListPage, ListQuery, Once, Reader, RequestRecord, SecretChanges, SecretRef, VersionItem } from '../../lib/store/secret-repository.js';
 import { SecretService, type SecretServiceDeps, type SecretStore } from '../../lib/secrets/service.js';
-import { accountPartition, expiryShard, idIndexKey, versionKey, versionSortPrefix, nameFromSortKey, profilePartition, secretKey, secretSortPrefix, type PrimaryKey } from '../../lib/store/table.js';
+import { accountPartition, expiryShard, idIndexKey, refOfKey, versionKey, versionSortPrefix, nameFromSortKey, profilePartition, secretKey, secretSortPrefix, type PrimaryKey } from '../../lib/store/table.js';
 
 type Method = keyof SecretStore;
 type StartKey = Record<string, unknown> | undefined;
@@ -350,7 +350,7 @@ export class MemorySecretStore implements SecretStore {
   async sweep(key: PrimaryKey, now: string, purgeAt: number): Promise<boolean> {
     this.calls.sweep += 1;
     const item = this.items.get(keyOf(key));
-    const ref = { profileId: key.pk.slice(profilePartition('').length), name: nameFromSortKey(key.sk) };
+    const ref = refOfKey(key);
     if (!item || item.expiryShard === undefined) return false;
     const destroyVersions = () => this.versionsOfRef(ref).forEach((version) => this.versions.delete(keyOf(version)));
     if (item.deletedAt !== undefined) {

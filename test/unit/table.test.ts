@@ -8,6 +8,7 @@ import {
   expiryShard,
   idIndexKey,
   nameFromSortKey,
+  refOfKey,
   profilePartition,
   requestKey,
   secretKey,
@@ -23,6 +24,8 @@ describe('key layout', () => {
     expect(requestKey('alice', 'digest')).toEqual({ pk: 'PROFILE#alice', sk: 'REQUEST#digest' });
     expect(idIndexKey('01JD8Z7Q2M5K3V9X4T6B8N0C1R')).toBe('ID#01JD8Z7Q2M5K3V9X4T6B8N0C1R');
     expect(nameFromSortKey('SECRET#apiKey')).toBe('apiKey');
+    // A profile id may hold '#': only the prefix is taken off.
+    expect(refOfKey(secretKey('auth0|a#b', 'apiKey'))).toEqual({ profileId: 'auth0|a#b', name: 'apiKey' });
   });
 
   it('puts a secret in the same expiry shard as before, the profile and name kept apart', () => {
