@@ -136,9 +136,7 @@ export class SecretService {
 
   async create(profileId: string, input: CreateInput, options: WriteOptions = {}): Promise<Secret> {
     const now = this.deps.now().toISOString();
-    if (input.expiresAt != null && input.expiresAt <= now) {
-      throw new ValidationError([{ path: 'expiresAt', message: 'must be in the future' }]);
-    }
+    refusePastExpiry(input, now);
     const item = this.newItem(profileId, input, { createdAt: now, updatedAt: now, lastAccessed: null }, options.accountId);
     const secret = toSecret(item, now, input.name);
     if (options.idempotencyKey === undefined) {
@@ -184,9 +182,7 @@ export class SecretService {
     const ref = { profileId, name: input.name };
     for (let attempt = 1; attempt <= CHANGE_ATTEMPTS; attempt += 1) {
       const now = this.deps.now().toISOString();
-      if (input.expiresAt != null && input.expiresAt <= now) {
-        throw new ValidationError([{ path: 'expiresAt', message: 'must be in the future' }]);
-      }
+      refusePastExpiry(input, now);
       const item = this.newItem(profileId, input, { createdAt: now, updatedAt: now, lastAccessed: null }, undefined);
       const existing = await this.deps.repository.createOrRead(item);
       if (!existing) return { secret: toSecret(item, now, input.name), outcome: 'created' };
@@ -284,16 +280,20 @@ export class SecretService {
   private async read(ref: SecretRef, reader: Reader, now: string, version?: number): Promise<SecretWithValue> {
     const item = await this.deps.repository.recordAccess(ref, now, reader);
     const secret = toSecret(item, now, ref.name);
-    if (version === undefined || version === secret.valueVersion) return { ...secret, value: this.open(ref, item) };
-    return { ...secret, valueVersion: version, value: await this.versionValue(ref, version, secret.valueVersion) };
+    if (version === undefined) return { ...secret, value: this.open(ref, item) };
+    return { ...secret, valueVersion: version, value: await this.valueAt(ref, item, secret.valueVersion, version) };
   }
 
-  /** An earlier version's value: VersionNotFound past the current one, VersionDestroyed once it is gone. */
-  private async versionValue(ref: SecretRef, version: number, current: number): Promise<string> {
+  /**
+   * The value of `version` of the secret read as `item` (whose current version is `current`): its
+   * own, or an earlier version's item; VersionNotFound past the current one, VersionDestroyed once gone.
+   */
+  private async valueAt(ref: SecretRef, item: SecretItem, current: number, version: number): Promise<string> {
+    if (version === current) return this.open(ref, item);
     if (version > current) throw new VersionNotFound(ref.name, version);
     const held = await this.deps.repository.readVersion(ref, version);
     if (!held) throw new VersionDestroyed(ref.name, version);
-    return this.open({ ...ref, version }, held);
+    return this.open(ref, held);
   }
 
   /**
@@ -421,7 +421,7 @@ export class SecretService {
       if (before.expired) throw new SecretExpired(ref.name);
       if (Array.isArray(expected) && !expected.includes(item.revision)) throw new PreconditionFailed(ref.name);
       const current = before.valueVersion;
-      const plaintext = typeof value === 'string' ? value : value.restoreVersion === current ? this.open(ref, item) : await this.versionValue(ref, value.restoreVersion, current);
+      const plaintext = typeof value === 'string' ? value : await this.valueAt(ref, item, current, value.restoreVersion);
       const next = current + 1;
       const previous = this.asVersion(ref, item, current);
       const changes: SecretChanges = { ...metadata, ...this.seal({ ...ref, version: next }, plaintext), valueVersion: next, valueUpdatedAt: now } as SecretChanges;
@@ -446,10 +446,9 @@ export class SecretService {
   private asVersion(ref: SecretRef, item: SecretItem, version: number): VersionItem | undefined {
     if (typeof item.token !== 'string' || typeof item.binding !== 'string') return undefined;
     const sealed = { token: item.token, binding: item.binding };
-    const from = { ...ref, ...(item.valueVersion !== undefined && { version: item.valueVersion }) };
     const rebound = this.withKeysInHand(this.deps.keys.sealer(), (sealer) => {
       try {
-        return sealer.rebind(from, { ...ref, version }, sealed);
+        return sealer.rebind(sealContextOf(ref, item), { ...ref, version }, sealed);
       } catch (error) {
         // A token that is not this row's is not kept: a new value is how a damaged secret is repaired.
         if (error instanceof UnsealError) return undefined;
@@ -466,15 +465,15 @@ export class SecretService {
    */
   async delete(profileId: string, name: string, options: WriteOptions & { force?: boolean } = {}): Promise<void> {
     const ref = { profileId, name };
-    const nowDate = this.deps.now();
+    const now = this.deps.now();
     const days = this.deps.recoveryDays ?? 7;
-    const now = force(options, days) ? undefined : nowDate.toISOString();
     const request = options.idempotencyKey === undefined ? undefined : this.keyed(options, 'delete', name, options.force === true ? { force: true } : {});
-    const record = request?.record(null, nowDate);
+    const record = request?.record(null, now);
+    // Asked to, or no recovery window configured: at once.
     const outcome =
-      now === undefined
+      options.force === true || days === 0
         ? await this.deps.repository.deleteNow(ref, this.writeToken(), record)
-        : await this.deps.repository.scheduleDeletion(ref, now, new Date(nowDate.getTime() + days * 86_400_000).toISOString(), this.writeToken(), record);
+        : await this.deps.repository.scheduleDeletion(ref, now.toISOString(), new Date(now.getTime() + days * 86_400_000).toISOString(), this.writeToken(), record);
     if (request) this.answer(request, outcome, options, () => null);
   }
 
@@ -609,7 +608,7 @@ export class SecretService {
         const sealed = typeof item.token === 'string' && typeof item.binding === 'string' ? { token: item.token, binding: item.binding } : undefined;
         const under = sealed ? sealer.keyOf(sealed.token) : -1;
         // A version item's token, or a secret's (bound to its version since versions exist).
-        const ref = { profileId: item.profileId, name: item.name, ...(item.valueVersion !== undefined && { version: item.valueVersion }) };
+        const ref = sealContextOf({ profileId: item.profileId, name: item.name }, item);
         let resealed: SealedValue;
         try {
           // A damaged item may name its row with something that is not a string either.
@@ -646,14 +645,13 @@ export class SecretService {
   }
 
   /** The value an item holds: a secret's current one, bound to its version (or, before versions, to its row), or a version item's. */
-  private open(ref: SecretRef & { version?: number }, item: Pick<SecretItem, 'token' | 'binding' | 'valueVersion'>): string {
+  private open(ref: SecretRef, item: Pick<SecretItem, 'token' | 'binding' | 'valueVersion'>): string {
     // Absent, or damaged into another type in the table: either way nothing to decrypt.
     if (typeof item.token !== 'string' || typeof item.binding !== 'string') throw new DecryptionFailed(ref.name);
     const sealed = { token: item.token, binding: item.binding };
-    const context = { profileId: ref.profileId, name: ref.name, ...(item.valueVersion !== undefined && { version: item.valueVersion }) };
     return this.withKeysInHand(this.deps.keys.sealer(), (sealer) => {
       try {
-        return sealer.open(context, sealed);
+        return sealer.open(sealContextOf(ref, item), sealed);
       } catch (error) {
         throw error instanceof UnsealError ? new DecryptionFailed(ref.name, { cause: error }) : error;
       }
@@ -683,5 +681,14 @@ function sharingAccount(accountId: string | undefined, path = 'visibility'): str
   return accountId;
 }
 
-/** Whether a delete takes effect at once: asked to, or no recovery window configured. */
-const force = (options: { force?: boolean }, recoveryDays: number): boolean => options.force === true || recoveryDays === 0;
+/** A new secret's expiry must be ahead of it (an import's may not: it arrives expired). */
+function refusePastExpiry(input: CreateInput, now: string): void {
+  if (input.expiresAt != null && input.expiresAt <= now) throw new ValidationError([{ path: 'expiresAt', message: 'must be in the future' }]);
+}
+
+/** What a token in `item` is bound to: its row and its version (or, from before versions, its row alone). */
+const sealContextOf = (ref: SecretRef, item: Pick<SecretItem, 'valueVersion'>): SealContext => ({
+  profileId: ref.profileId,
+  name: ref.name,
+  ...(item.valueVersion !== undefined && { version: item.valueVersion }),
+});
