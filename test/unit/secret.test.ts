@@ -35,6 +35,12 @@ describe('toSecret', () => {
     expect(secret).toMatchObject({ expiresAt: null, expired: false, revision: 3, annotations: { owner: 'ops' } });
   });
 
+  it('reads an item from before sharing, versions and deletes as private, version 1, not deleted; and what an item holds as it is', () => {
+    expect(toSecret(item(), now, 'apiKey')).toMatchObject({ visibility: 'private', owner: 'alice', valueVersion: 1, deletedAt: null, purgesAt: null });
+    const later = { visibility: 'account', valueVersion: 4, deletedAt: now, purgesAt: '2026-12-09T10:00:00.000Z' };
+    expect(toSecret(item(later), now, 'apiKey')).toMatchObject(later);
+  });
+
   it('derives expired from expiresAt at the read\'s clock, the boundary included', () => {
     expect(toSecret(item({ expiresAt: '2026-12-02T10:00:00.001Z' }), now, 'apiKey').expired).toBe(false);
     expect(toSecret(item({ expiresAt: now }), now, 'apiKey').expired).toBe(true);
